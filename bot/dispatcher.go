@@ -1,0 +1,304 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// DispatcherConfig wires a Dispatcher. Store and Channels are required.
+type DispatcherConfig struct {
+	Store    Store
+	Channels []Channel
+	Desk     AgentDesk // told about undeliverable agent replies; nil: none
+	// MaxAttempts before a message is dead-lettered (default 8).
+	MaxAttempts int
+	// Backoff is the first retry delay, doubled per attempt up to
+	// MaxBackoff, with jitter (defaults 1s and 5m).
+	Backoff, MaxBackoff time.Duration
+	// Poll is how often the outbox is checked without a wake-up (default
+	// 500ms): retries fall due, and other processes (the console agent)
+	// queue replies.
+	Poll time.Duration
+	// Lease is how long a claimed message is reserved for this dispatcher
+	// (default 15s): a message whose sender died mid-send is sent again once
+	// its lease ends. It must exceed SendTimeout.
+	Lease time.Duration
+	// SendTimeout bounds one Send (default 10s).
+	SendTimeout time.Duration
+	// Concurrency is how many sends may be in flight (default 64), each for
+	// a different conversation.
+	Concurrency int
+	// Drain is how long Run goes on sending what is due once its ctx ended
+	// (default 5s; negative: no drain). Sends still in flight then are
+	// cancelled and left due at once, for the next start or another
+	// instance.
+	Drain    time.Duration
+	Observer Observer // measurements; nil: none
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Dispatcher sends the outbox through the channels: at least once per
+// message and, unless the process dies between a platform accepting a
+// message and the store recording it, exactly once; in order within a
+// conversation.
+type Dispatcher struct {
+	cfg      DispatcherConfig
+	channels map[string]Channel
+	names    []string
+	wake     chan struct{}
+	log      *slog.Logger
+}
+
+// NewDispatcher checks cfg and returns a dispatcher; call Run to start it.
+func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
+	if cfg.Store == nil || len(cfg.Channels) == 0 {
+		return nil, errors.New("dispatcher: Store and at least one Channel are required")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.Backoff, time.Second)
+	def(&cfg.MaxBackoff, 5*time.Minute)
+	def(&cfg.Poll, 500*time.Millisecond)
+	def(&cfg.SendTimeout, 10*time.Second)
+	def(&cfg.Lease, max(15*time.Second, cfg.SendTimeout+5*time.Second))
+	if cfg.Lease <= cfg.SendTimeout {
+		return nil, errors.New("dispatcher: Lease must exceed SendTimeout")
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 64
+	}
+	if cfg.Drain == 0 {
+		cfg.Drain = 5 * time.Second
+	}
+	cfg.Drain = max(cfg.Drain, 0)
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	d := &Dispatcher{cfg: cfg, channels: map[string]Channel{}, wake: make(chan struct{}, 1), log: cfg.Logger}
+	for _, c := range cfg.Channels {
+		if _, dup := d.channels[c.Name()]; dup {
+			return nil, fmt.Errorf("dispatcher: channel %q registered twice", c.Name())
+		}
+		d.channels[c.Name()] = c
+		d.names = append(d.names, c.Name())
+	}
+	return d, nil
+}
+
+// Wake asks the dispatcher to look at the outbox now. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// abortGrace is how long sends cancelled at the end of the drain have to
+// return before their rows are released without them.
+const abortGrace = time.Second
+
+// Run sends until ctx ends, then drains: it goes on claiming and sending
+// what is due for up to DispatcherConfig.Drain, returning as soon as
+// nothing due is left. Sends still in flight at the end of the drain are
+// cancelled and their rows left due at once (not leased), so the next
+// start or another instance sends them. It returns nil on a clean stop.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	results := make(chan DeliveryResult, d.cfg.Concurrency)
+	var inflight int
+	// sending holds the ids being sent: should recording a result lag past
+	// a lease, a re-claimed message is not sent twice by this dispatcher.
+	sending := map[int64]bool{}
+	var wg sync.WaitGroup
+	tk := time.NewTicker(d.cfg.Poll)
+	defer tk.Stop()
+	// Sends outlive ctx until the drain ends, so an accepted message is
+	// still recorded as sent.
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	record := func(rs []DeliveryResult) {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := d.cfg.Store.MarkDelivered(mctx, rs); err != nil {
+			// The leases run out and the messages are sent again: at least once.
+			d.log.Error("outbox: record delivery failed", "err", err, "count", len(rs))
+		}
+		inflight -= len(rs)
+		for _, r := range rs {
+			delete(sending, r.ID)
+		}
+	}
+	// abort cancels the sends in flight and records them; sends that
+	// ignore cancellation are given up on and their rows released.
+	abort := func() {
+		cancelSends()
+		grace := time.NewTimer(abortGrace)
+		defer grace.Stop()
+		for inflight > 0 {
+			select {
+			case r := <-results:
+				record(drain(results, []DeliveryResult{r}))
+			case <-grace.C:
+				now := d.cfg.Now()
+				rs := make([]DeliveryResult, 0, len(sending))
+				for id := range sending {
+					rs = append(rs, DeliveryResult{ID: id, NextAt: now, At: now, Error: "shutdown: send did not return"})
+				}
+				d.log.Warn("outbox: sends ignored cancellation at shutdown; their messages are due again", "count", len(rs))
+				record(rs)
+				return // the stuck goroutines write to the buffered results and end
+			}
+		}
+		wg.Wait()
+	}
+	claimCtx := ctx
+	stopping := ctx.Done()
+	var drainEnd <-chan struct{}
+	claim := true
+	for {
+		if claim && inflight < d.cfg.Concurrency && claimCtx.Err() == nil {
+			items, err := d.cfg.Store.ClaimOutbox(claimCtx, d.names, d.cfg.Now(), d.cfg.Lease, d.cfg.Concurrency-inflight)
+			if err != nil && claimCtx.Err() == nil {
+				d.log.Error("outbox: claim failed", "err", err)
+			}
+			for _, it := range items {
+				if sending[it.ID] {
+					continue
+				}
+				sending[it.ID] = true
+				inflight++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results <- d.send(sendCtx, it)
+				}()
+			}
+			if drainEnd != nil && inflight == 0 && len(items) == 0 {
+				wg.Wait()
+				return nil // drained: nothing due is left
+			}
+		}
+		claim = false
+		select {
+		case <-stopping:
+			stopping = nil
+			if d.cfg.Drain <= 0 {
+				abort()
+				return nil
+			}
+			var stop context.CancelFunc
+			claimCtx, stop = context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Drain)
+			defer stop()
+			drainEnd = claimCtx.Done()
+			claim = true
+		case <-drainEnd:
+			abort()
+			return nil
+		case <-d.wake:
+			claim = true
+		case <-tk.C:
+			claim = true
+		case r := <-results:
+			record(drain(results, []DeliveryResult{r}))
+			claim = true
+		}
+	}
+}
+
+// drain adds the results already waiting, so they are recorded in one
+// transaction.
+func drain(ch chan DeliveryResult, rs []DeliveryResult) []DeliveryResult {
+	for {
+		select {
+		case r := <-ch:
+			rs = append(rs, r)
+		default:
+			return rs
+		}
+	}
+}
+
+// send delivers one message and decides what happens next.
+func (d *Dispatcher) send(ctx context.Context, it OutboxItem) DeliveryResult {
+	now := d.cfg.Now
+	r := DeliveryResult{ID: it.ID}
+	ch, ok := d.channels[it.Channel]
+	if !ok { // claimed only for our channels; kept for safety
+		r.Dead, r.Error, r.At = true, "no such channel", now()
+		d.cfg.Observer.Sent(it.Channel, "dead", 0)
+		return r
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
+	t0 := time.Now()
+	pid, err := ch.Send(sctx, it.Outbound)
+	took := time.Since(t0)
+	cancel()
+	r.At = now()
+	if err == nil {
+		r.Sent, r.PlatformID = true, pid
+		d.cfg.Observer.Sent(it.Channel, "sent", took)
+		return r
+	}
+	r.Error = err.Error()
+	if ctx.Err() != nil {
+		// Cut short by the end of the drain: due again at once, for the
+		// next start or another instance, whatever its attempts.
+		r.NextAt = r.At
+		d.cfg.Observer.Sent(it.Channel, "retry", took)
+		d.log.Info("outbox: send cancelled at shutdown, left due", "id", it.ID, "channel", it.Channel)
+		return r
+	}
+	attempt := it.Attempts + 1
+	var ra *RetryAfterError
+	switch {
+	case errors.Is(err, ErrPermanent), attempt >= d.cfg.MaxAttempts:
+		r.Dead = true
+		d.log.Warn("outbox: dead letter", "id", it.ID, "channel", it.Channel, "kind", it.Kind, "attempts", attempt, "err", err)
+		if d.cfg.Desk != nil {
+			if derr := d.cfg.Desk.Undeliverable(ctx, it); derr != nil {
+				d.log.Warn("agent desk notification failed", "op", "undeliverable", "err", derr)
+			}
+		}
+	case errors.As(err, &ra) && ra.After > 0:
+		r.NextAt = r.At.Add(ra.After)
+	default:
+		r.NextAt = r.At.Add(d.backoff(attempt))
+	}
+	if r.Dead {
+		d.cfg.Observer.Sent(it.Channel, "dead", took)
+	} else {
+		d.cfg.Observer.Sent(it.Channel, "retry", took)
+		d.log.Info("outbox: send failed, will retry", "id", it.ID, "channel", it.Channel, "attempt", attempt, "next", r.NextAt, "err", err)
+	}
+	return r
+}
+
+// backoff is the delay before retry n (1-based): exponential, capped, with
+// "equal jitter" (half fixed, half random) so retries of many messages
+// spread out.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	b := d.cfg.Backoff
+	for i := 1; i < n && b < d.cfg.MaxBackoff; i++ {
+		b *= 2
+	}
+	b = min(b, d.cfg.MaxBackoff)
+	half := b / 2
+	return half + rand.N(half+1)
+}

@@ -1,0 +1,222 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Engine turns inbound messages into conversation state and replies. It
+// implements Handler; agents act through Take, Reply, Note and Resolve.
+type Engine struct {
+	cfg    Config
+	locks  *keyLocks
+	cache  *stateCache    // nil when Config.CacheSize < 0
+	limits *contactLimits // nil when there is no rate limit
+	log    *slog.Logger
+}
+
+var _ Handler = (*Engine)(nil)
+
+// maxConflicts bounds how often one event is re-decided when another
+// process (an agent) changed the conversation under it.
+const maxConflicts = 8
+
+// NewEngine checks cfg and returns an engine.
+func NewEngine(cfg Config) (*Engine, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, locks: newKeyLocks(), log: cfg.Logger,
+		limits: newContactLimits(cfg.RateLimit, cfg.RateBurst, maxContactLimits)}
+	if cfg.CacheSize > 0 {
+		e.cache = newStateCache(cfg.CacheSize)
+	}
+	return e, nil
+}
+
+// turn is one decision: what to commit and whom to notify afterwards.
+type turn struct {
+	change Change
+	notify func(ctx context.Context, res Committed) // agent side, after commit
+	skip   bool                                     // nothing to commit
+	// For the Observer, once committed:
+	match    *Match // the matcher's result for the inbound text
+	resolved bool   // the bot resolved the conversation
+	limited  bool   // the inbound was stored unanswered (rate limit)
+}
+
+// Handle implements Handler.
+func (e *Engine) Handle(ctx context.Context, m Message) error {
+	start := time.Now()
+	if m.Channel == "" || m.ChatID == "" {
+		return fmt.Errorf("engine: message without channel or chat id: %w", ErrPermanent)
+	}
+	key := m.Channel + ":" + m.ChatID
+	defer e.locks.lock(key)()
+	// The token is taken once, on the first decision, and given back if
+	// nothing was stored (a redelivery or a failure the platform retries).
+	var g *gate
+	err := e.commitLoop(ctx, "handle", func(ctx context.Context) (*turn, error) {
+		conv, ok := e.cache.conv(key)
+		if !ok {
+			var err error
+			conv, err = e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
+			case err != nil:
+				return nil, err
+			}
+		}
+		if caps, ok := e.cfg.Channels[m.Channel]; ok {
+			conv.Caps = caps
+		}
+		ct, ok := e.cache.contact(m.Channel + ":" + m.ContactID)
+		if !ok {
+			var err error
+			ct, err = e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
+			case err != nil:
+				return nil, err
+			}
+		}
+		now := e.cfg.Now()
+		if g == nil && !conv.State.WithHuman() {
+			v := e.limits.take(limitKey(m), now)
+			g = &v
+		}
+		var lim gate
+		if g != nil {
+			lim = *g
+		}
+		return e.decide(conv, ct, m, now, lim), nil
+	})
+	if err != nil {
+		if g != nil {
+			g.undo()
+		}
+		return err
+	}
+	e.cfg.Observer.Processed(m.Channel, time.Since(start))
+	return nil
+}
+
+// limitKey is the contact a message counts against.
+func limitKey(m Message) string {
+	if m.ContactID == "" {
+		return m.Channel + ":chat:" + m.ChatID
+	}
+	return m.Channel + ":" + m.ContactID
+}
+
+// commitLoop decides and commits, deciding again when the conversation
+// changed under it (ErrConflict).
+func (e *Engine) commitLoop(ctx context.Context, op string, decide func(context.Context) (*turn, error)) error {
+	var err error
+	for range maxConflicts {
+		var t *turn
+		if t, err = decide(ctx); err != nil {
+			return fmt.Errorf("engine: %s: %w", op, err)
+		}
+		if t == nil {
+			return nil
+		}
+		var res Committed
+		res, err = e.cfg.Store.Commit(ctx, t.change)
+		key := t.change.Conversation.Key()
+		if errors.Is(err, ErrConflict) {
+			e.cache.drop(key) // changed elsewhere: read it again
+			continue
+		}
+		if err != nil {
+			if !errors.Is(err, ErrDuplicate) {
+				e.cache.drop(key)
+			}
+			return fmt.Errorf("engine: %s: %w", op, err)
+		}
+		c := t.change.Conversation
+		c.ID, c.Version = res.ConvID, res.Version
+		if res.HandoffID != 0 {
+			c.HandoffID = res.HandoffID
+		}
+		e.cache.put(c, t.change.Contact)
+		if len(t.change.Out) > 0 {
+			e.cfg.Wake()
+		}
+		e.observe(t)
+		if t.notify != nil && e.cfg.Desk != nil {
+			t.notify(ctx, res)
+		}
+		return nil
+	}
+	return fmt.Errorf("engine: %s: gave up after %d conflicts: %w", op, maxConflicts, err)
+}
+
+// observe reports a committed turn to the Observer.
+func (e *Engine) observe(t *turn) {
+	o, c := e.cfg.Observer, &t.change
+	ch := c.Conversation.Channel
+	if c.Inbound != nil {
+		o.Inbound(ch)
+	}
+	if t.limited {
+		o.RateLimited(ch)
+	}
+	if t.match != nil {
+		o.Matched(ch, *t.match)
+	}
+	for _, f := range c.Feedback {
+		o.Feedback(f.Intent, f.Helpful)
+	}
+	if t.resolved {
+		o.Resolved(ch)
+	}
+	if c.Handoff != nil && c.Handoff.Create {
+		o.HandoffStarted(ch, c.Handoff.H.Reason)
+	}
+	if c.CSAT != nil {
+		o.CSAT(ch, c.CSAT.Score)
+	}
+}
+
+// text is the interface string key in language l.
+func (e *Engine) text(l Lang, key string, vars map[string]string) string {
+	return e.cfg.Knowledge.Text(l, key, vars)
+}
+
+// deskErr logs a failed agent-side notification: the database stays the
+// source of truth (the queue is listed from it), so it is not fatal.
+func (e *Engine) deskErr(op string, err error) {
+	if err != nil {
+		e.log.Warn("agent desk notification failed", "op", op, "err", err)
+	}
+}
+
+// Run performs the engine's timed work until ctx ends: telling clients
+// whose handoff waits too long that the team will follow up.
+func (e *Engine) Run(ctx context.Context) error {
+	every := e.cfg.QueueNotice / 10
+	if every > 30*time.Second {
+		every = 30 * time.Second
+	}
+	if every < 100*time.Millisecond {
+		every = 100 * time.Millisecond
+	}
+	tk := time.NewTicker(every)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tk.C:
+			if err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("engine sweep failed", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The methods below implement channels/twilio.Store (migration
+// 003_chat_state.sql), as the SQLite store does.
+
+// SetOptOut records that a chat opted out of (or back into) messages.
+func (s *Store) SetOptOut(ctx context.Context, channel, chatID string, out bool) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO chat_state (channel, chat_id, opted_out) VALUES ($1, $2, $3)
+		ON CONFLICT (channel, chat_id) DO UPDATE SET opted_out = excluded.opted_out`, channel, chatID, out)
+	if err != nil {
+		return fmt.Errorf("postgres: set opt-out: %w", err)
+	}
+	return nil
+}
+
+// OptedOut reports whether a chat opted out; an unknown chat has not.
+func (s *Store) OptedOut(ctx context.Context, channel, chatID string) (bool, error) {
+	var v bool
+	err := s.pool.QueryRow(ctx, `SELECT opted_out FROM chat_state WHERE channel = $1 AND chat_id = $2`, channel, chatID).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: load opt-out: %w", err)
+	}
+	return v, nil
+}
+
+// SetLastInbound records an inbound message at t; it never moves back,
+// even when instances record out of order.
+func (s *Store) SetLastInbound(ctx context.Context, channel, chatID string, t time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO chat_state (channel, chat_id, last_inbound) VALUES ($1, $2, $3)
+		ON CONFLICT (channel, chat_id) DO UPDATE SET last_inbound = GREATEST(chat_state.last_inbound, excluded.last_inbound)`,
+		channel, chatID, ms(t))
+	if err != nil {
+		return fmt.Errorf("postgres: set last inbound: %w", err)
+	}
+	return nil
+}
+
+// LastInbound returns when the chat last wrote; zero when never.
+func (s *Store) LastInbound(ctx context.Context, channel, chatID string) (time.Time, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT last_inbound FROM chat_state WHERE channel = $1 AND chat_id = $2`, channel, chatID).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("postgres: load last inbound: %w", err)
+	}
+	return fromMS(v), nil
+}

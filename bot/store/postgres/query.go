@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hexfit/supportbot/bot"
+)
+
+const convCols = `id, channel, chat_id, contact_id, state, lang, audience, agent, handoff_id, caps, dialog, version, created_at, updated_at`
+
+func scanConv(row pgx.Row) (bot.Conversation, error) {
+	var c bot.Conversation
+	var state, lang, aud, caps, dialog string
+	var created, updated int64
+	if err := row.Scan(&c.ID, &c.Channel, &c.ChatID, &c.ContactID, &state, &lang, &aud, &c.Agent, &c.HandoffID,
+		&caps, &dialog, &c.Version, &created, &updated); err != nil {
+		return c, err
+	}
+	c.State, c.Lang, c.Audience = bot.State(state), bot.Lang(lang), bot.Audience(aud)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	if err := json.Unmarshal([]byte(caps), &c.Caps); err != nil {
+		return c, fmt.Errorf("decode caps: %w", err)
+	}
+	if err := json.Unmarshal([]byte(dialog), &c.Dialog); err != nil {
+		return c, fmt.Errorf("decode dialog: %w", err)
+	}
+	return c, nil
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s: %w", what, bot.ErrNotFound)
+	}
+	return fmt.Errorf("postgres: %s: %w", what, err)
+}
+
+// Conversation implements bot.Store.
+func (s *Store) Conversation(ctx context.Context, channel, chatID string) (bot.Conversation, error) {
+	c, err := scanConv(s.pool.QueryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE channel = $1 AND chat_id = $2`,
+		channel, chatID))
+	if err != nil {
+		return c, notFound(err, "load conversation")
+	}
+	return c, nil
+}
+
+// ConversationByID implements bot.Store.
+func (s *Store) ConversationByID(ctx context.Context, id int64) (bot.Conversation, error) {
+	c, err := scanConv(s.pool.QueryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE id = $1`, id))
+	if err != nil {
+		return c, notFound(err, "load conversation")
+	}
+	return c, nil
+}
+
+// Contact implements bot.Store.
+func (s *Store) Contact(ctx context.Context, channel, contactID string) (bot.Contact, error) {
+	c := bot.Contact{Channel: channel, ContactID: contactID}
+	var lang, aud string
+	err := s.pool.QueryRow(ctx, `SELECT name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2`,
+		channel, contactID).Scan(&c.Name, &lang, &aud)
+	if err != nil {
+		return c, notFound(err, "load contact")
+	}
+	c.Lang, c.Audience = bot.Lang(lang), bot.Audience(aud)
+	return c, nil
+}
+
+const handoffCols = `h.id, h.conv_id, c.channel, c.chat_id, c.contact_id, h.lang, c.audience, h.reason, h.status, h.agent,
+	h.created_at, h.taken_at, h.resolved_at, h.notice_at, h.csat`
+
+func scanHandoffs(rows pgx.Rows) ([]bot.Handoff, error) {
+	defer rows.Close()
+	var out []bot.Handoff
+	for rows.Next() {
+		var h bot.Handoff
+		var lang, aud, status string
+		var created, taken, resolved, notice int64
+		if err := rows.Scan(&h.ID, &h.ConvID, &h.Channel, &h.ChatID, &h.ContactID, &lang, &aud, &h.Reason, &status,
+			&h.Agent, &created, &taken, &resolved, &notice, &h.CSAT); err != nil {
+			return nil, err
+		}
+		h.Lang, h.Audience, h.Status = bot.Lang(lang), bot.Audience(aud), bot.HandoffStatus(status)
+		h.CreatedAt, h.TakenAt, h.ResolvedAt, h.NoticeAt = fromMS(created), fromMS(taken), fromMS(resolved), fromMS(notice)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// handoffs runs a handoff query with wrapped errors.
+func (s *Store) handoffs(ctx context.Context, what, where string, args ...any) ([]bot.Handoff, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+handoffCols+` FROM handoffs h JOIN conversations c ON c.id = h.conv_id
+		WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	hs, err := scanHandoffs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	return hs, nil
+}
+
+// Handoffs implements bot.Store.
+func (s *Store) Handoffs(ctx context.Context, statuses ...bot.HandoffStatus) ([]bot.Handoff, error) {
+	if len(statuses) == 0 {
+		return nil, nil
+	}
+	sts := make([]string, len(statuses))
+	for i, st := range statuses {
+		sts[i] = string(st)
+	}
+	return s.handoffs(ctx, "list handoffs", `h.status = ANY($1) ORDER BY h.created_at, h.id`, sts)
+}
+
+// Handoff implements bot.Store.
+func (s *Store) Handoff(ctx context.Context, id int64) (bot.Handoff, error) {
+	hs, err := s.handoffs(ctx, "load handoff", `h.id = $1`, id)
+	if err != nil {
+		return bot.Handoff{}, err
+	}
+	if len(hs) == 0 {
+		return bot.Handoff{}, fmt.Errorf("postgres: handoff %d: %w", id, bot.ErrNotFound)
+	}
+	return hs[0], nil
+}
+
+// StaleHandoffs implements bot.Store.
+func (s *Store) StaleHandoffs(ctx context.Context, olderThan time.Time) ([]bot.Handoff, error) {
+	return s.handoffs(ctx, "stale handoffs",
+		`h.status = 'waiting' AND h.notice_at = 0 AND h.created_at < $1 ORDER BY h.created_at, h.id`, ms(olderThan))
+}
+
+const entryCols = `id, conv_id, kind, author, text, buttons, platform_id, intent, lang, verdict, confidence, at`
+
+// Transcript implements bot.Store.
+func (s *Store) Transcript(ctx context.Context, convID, afterID int64, limit int) ([]bot.Entry, error) {
+	q := `SELECT ` + entryCols + ` FROM messages WHERE conv_id = $1 AND id > $2 ORDER BY id`
+	args := []any{convID, afterID}
+	if limit > 0 {
+		q += ` LIMIT $3`
+		args = append(args, limit)
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: transcript: %w", err)
+	}
+	es, err := scanEntries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: transcript: %w", err)
+	}
+	return es, nil
+}
+
+func scanEntries(rows pgx.Rows) ([]bot.Entry, error) {
+	defer rows.Close()
+	var out []bot.Entry
+	for rows.Next() {
+		var e bot.Entry
+		var buttons, intent, lang, verdict string
+		var at int64
+		if err := rows.Scan(&e.ID, &e.ConvID, &e.Kind, &e.Author, &e.Text, &buttons, &e.PlatformID, &intent, &lang,
+			&verdict, &e.Confidence, &at); err != nil {
+			return nil, err
+		}
+		e.Buttons, e.Intent, e.Lang, e.Verdict, e.At = decodeButtons(buttons), bot.Intent(intent), bot.Lang(lang), bot.Verdict(verdict), fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

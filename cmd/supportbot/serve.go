@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hexfit/supportbot/bot"
+	"github.com/hexfit/supportbot/bot/metrics"
+	"github.com/hexfit/supportbot/content"
+	"github.com/hexfit/supportbot/intents"
+)
+
+// maxBody is the largest webhook body accepted; larger ones get 413.
+const maxBody = 1 << 20
+
+func runServe(ctx context.Context, args []string, e env) error {
+	var (
+		c contentFlags
+		d dataFlags
+		g engineFlags
+	)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.register(fs, e)
+	d.register(fs, e)
+	g.register(fs, e)
+	addr := fs.String("addr", orEnv(e, "SUPPORTBOT_ADDR", "127.0.0.1:8080"), "listen address for webhooks, /healthz, /readyz and /metrics (env SUPPORTBOT_ADDR)")
+	drain := 5 * time.Second
+	if v := e.getenv("SUPPORTBOT_DRAIN"); v != "" {
+		dv, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("SUPPORTBOT_DRAIN=%q: want a duration such as 5s: %w", v, errUsage)
+		}
+		drain = dv
+	}
+	fs.DurationVar(&drain, "drain", drain, "on shutdown, go on sending due replies for up to this long (env SUPPORTBOT_DRAIN; 0: none)")
+	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	if drain == 0 {
+		drain = -1 // DispatcherConfig reads 0 as its default
+	}
+	cfg, err := g.config()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	live, err := newLiveContent(func() (*content.KB, *intents.Matcher, error) { return c.loadMatcher(e) })
+	if err != nil {
+		return err
+	}
+	dataDir, err := d.path()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e, &d)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	// HTTP clients for the platforms: one per process, with timeouts.
+	hc := &http.Client{Timeout: 60 * time.Second}
+	set, err := buildChannels(ctx, e, channelDeps{store: st, log: log, http: hc, dataDir: dataDir, reload: live.Reload})
+	for _, c := range set.closers {
+		defer c() // after the loops below stopped: flushes queued agent-side work
+	}
+	if err != nil {
+		return err
+	}
+	cfg.Store, cfg.Matcher, cfg.Knowledge, cfg.Logger = st, live, live, log
+	if _, shared := st.(leader); shared {
+		// Other instances change the same conversations: a cached copy
+		// would be stale and fail its version check at almost every
+		// message behind a round-robin balancer. Read each time instead.
+		cfg.CacheSize = -1
+	}
+	cfg.Channels = map[string]bot.Capabilities{}
+	for _, ch := range set.channels {
+		cfg.Channels[ch.Name()] = ch.Capabilities()
+	}
+	names := make([]string, 0, len(set.channels))
+	for _, ch := range set.channels {
+		names = append(names, ch.Name())
+	}
+	// The outbox depth is read from the store at scrape time, so it counts
+	// what other instances queued too.
+	obs := metrics.New(names, st.PendingOutbox)
+	cfg.Observer = obs
+	var desk bot.AgentDesk
+	if set.desk != nil {
+		desk = set.desk
+		cfg.Desk = desk
+	}
+	var disp *bot.Dispatcher
+	if len(set.channels) > 0 {
+		disp, err = bot.NewDispatcher(bot.DispatcherConfig{Store: st, Channels: set.channels, Desk: desk, Logger: log,
+			Observer: obs, Drain: drain})
+		if err != nil {
+			return err
+		}
+		cfg.Wake = disp.Wake
+	}
+	eng, err := bot.NewEngine(cfg)
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := st.PendingOutbox(r.Context(), ""); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", obs.Handler())
+	for _, rt := range set.routes {
+		mux.Handle(rt.pattern, rt.handler(eng))
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: limitBody(mux), ReadHeaderTimeout: 10 * time.Second}
+	if set.web != nil {
+		// Open event streams would otherwise hold Shutdown until its deadline.
+		srv.RegisterOnShutdown(func() { set.web.Close() })
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "channels", names)
+	if set.web != nil {
+		fmt.Fprintf(e.stdout, "Web chat demo: %s\n", demoURL(ln.Addr().String()))
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 4+len(set.receivers))
+	start := func(name string, run func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	start("engine", eng.Run)
+	if disp != nil {
+		start("dispatcher", disp.Run)
+	}
+	for _, r := range set.receivers {
+		start(r.name, func(ctx context.Context) error { return r.run(ctx, eng) })
+	}
+	if set.desk != nil {
+		// Handoffs created while no desk was running get their Slack thread now.
+		if err := set.desk.Resync(ctx); err != nil {
+			log.Warn("slack: resync open handoffs", "err", err)
+		}
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	log.Info("shutting down")
+	// Stop taking webhooks first, then let the loops finish their work.
+	shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer stop()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	cancel()
+	wg.Wait()
+	return runErr
+}
+
+// limitBody refuses bodies over maxBody with 413 before any handler reads
+// them; handlers also read through http.MaxBytesReader.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
