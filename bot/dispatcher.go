@@ -115,6 +115,10 @@ func (d *Dispatcher) Wake() {
 // return before their rows are released without them.
 const abortGrace = time.Second
 
+// recordTimeout bounds one attempt to record delivery outcomes; failed
+// attempts are retried at the next poll.
+const recordTimeout = 5 * time.Second
+
 // Run sends until ctx ends, then drains: it goes on claiming and sending
 // what is due for up to DispatcherConfig.Drain, returning as soon as
 // nothing due is left. Sends still in flight at the end of the drain are
@@ -133,12 +137,23 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// still recorded as sent.
 	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSends()
+	// unrecorded holds outcomes the store could not take (the database is
+	// restarting): they are retried at every poll, and their rows stay
+	// leased meanwhile. Dropping them would let the lease run out and the
+	// sent messages go out a second time.
+	var unrecorded []DeliveryResult
 	record := func(rs []DeliveryResult) {
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		rs = append(unrecorded, rs...)
+		unrecorded = nil
+		if len(rs) == 0 {
+			return
+		}
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 		defer cancel()
 		if err := d.cfg.Store.MarkDelivered(mctx, rs); err != nil {
-			// The leases run out and the messages are sent again: at least once.
-			d.log.Error("outbox: record delivery failed", "err", err, "count", len(rs))
+			d.log.Error("outbox: record delivery failed, will retry", "err", err, "count", len(rs))
+			unrecorded = rs
+			return
 		}
 		inflight -= len(rs)
 		for _, r := range rs {
@@ -157,11 +172,19 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				record(drain(results, []DeliveryResult{r}))
 			case <-grace.C:
 				now := d.cfg.Now()
-				rs := make([]DeliveryResult, 0, len(sending))
-				for id := range sending {
-					rs = append(rs, DeliveryResult{ID: id, NextAt: now, At: now, Error: "shutdown: send did not return"})
+				known := map[int64]bool{}
+				for _, r := range unrecorded {
+					known[r.ID] = true
 				}
-				d.log.Warn("outbox: sends ignored cancellation at shutdown; their messages are due again", "count", len(rs))
+				var rs []DeliveryResult
+				for id := range sending {
+					if !known[id] {
+						rs = append(rs, DeliveryResult{ID: id, NextAt: now, At: now, Error: "shutdown: send did not return"})
+					}
+				}
+				if len(rs) > 0 {
+					d.log.Warn("outbox: sends ignored cancellation at shutdown; their messages are due again", "count", len(rs))
+				}
 				record(rs)
 				return // the stuck goroutines write to the buffered results and end
 			}
@@ -214,7 +237,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-d.wake:
 			claim = true
 		case <-tk.C:
-			claim = true
+			record(nil) // outcomes the store refused before
+			claim = len(unrecorded) == 0
 		case r := <-results:
 			record(drain(results, []DeliveryResult{r}))
 			claim = true

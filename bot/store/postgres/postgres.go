@@ -73,6 +73,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		// commits in flight, and with them how many share one WAL flush.
 		cfg.MaxConns = DefaultMaxConns
 	}
+	if !strings.Contains(url, "pool_min_conns") {
+		// Connections kept open: the first burst of webhooks does not wait
+		// for new backends.
+		cfg.MinConns = min(cfg.MaxConns, DefaultMaxConns/4)
+	}
 	return OpenConfig(ctx, cfg)
 }
 

@@ -424,7 +424,7 @@ func TestRecoversFromLostSessions(t *testing.T) {
 	if killed == 0 {
 		t.Fatal("no session terminated")
 	}
-	for range 5 { // each dead pooled connection fails once, then is replaced
+	for range 2 * DefaultMaxConns { // each dead pooled connection fails once, then is replaced
 		var got bot.Conversation
 		if got, err = s.Conversation(ctx, "test", "r"); err == nil {
 			if got.Version != 1 {
