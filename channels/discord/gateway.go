@@ -215,6 +215,13 @@ func (c *Channel) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 	if user == nil || user.ID == "" || i.ID == "" || i.ChannelID == "" {
 		return // not a press the bot can answer (found by fuzzing)
 	}
+	if user.Bot || user.ID == c.self() {
+		return // only people press the bot's buttons (found by fuzzing)
+	}
+	payload := i.MessageComponentData().CustomID
+	if payload == "" {
+		return // no button of ours: nothing to answer
+	}
 	ack, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
 	err := c.s.InteractionRespond(i.Interaction,
 		&discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate},
@@ -234,7 +241,7 @@ func (c *Channel) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 		ChatID:      chat,
 		ContactID:   user.ID,
 		DisplayName: displayName(user),
-		Payload:     i.MessageComponentData().CustomID,
+		Payload:     payload,
 		Locale:      string(i.Locale),
 		Audience:    c.audience,
 		PlatformID:  "ix:" + i.ID,

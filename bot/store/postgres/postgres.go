@@ -114,6 +114,19 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		fail()
 		return nil, err
 	}
+	// Open the kept connections now rather than when the first burst of
+	// webhooks needs them: a new backend costs the server a fork.
+	held := make([]*pgxpool.Conn, 0, cfg.MinConns)
+	for range cfg.MinConns {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			break // the pool opens them later
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		c.Release()
+	}
 	return s, nil
 }
 
