@@ -198,8 +198,8 @@ func (s *Slack) onAction(ctx context.Context, e Engine, cb slack.InteractionCall
 				return err
 			}
 		case strings.HasPrefix(a.ActionID, optionActionID):
-			if channel == "" || msgTS == "" {
-				continue
+			if channel == "" || msgTS == "" || cb.User.ID == "" || a.Value == "" {
+				continue // not a press of one of our buttons by a person (found by fuzzing)
 			}
 			if thread == "" {
 				thread = msgTS
