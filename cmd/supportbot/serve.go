@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	d.register(fs, e)
 	g.register(fs, e)
 	addr := fs.String("addr", orEnv(e, "SUPPORTBOT_ADDR", "127.0.0.1:8080"), "listen address for webhooks, /healthz, /readyz and /metrics (env SUPPORTBOT_ADDR)")
+	metricsAddr := fs.String("metrics-addr", e.getenv("SUPPORTBOT_METRICS_ADDR"), "serve /metrics on this address instead of --addr, e.g. 127.0.0.1:9090 (env SUPPORTBOT_METRICS_ADDR)")
 	drain := 5 * time.Second
 	if v := e.getenv("SUPPORTBOT_DRAIN"); v != "" {
 		dv, err := time.ParseDuration(v)
@@ -121,7 +122,19 @@ func runServe(ctx context.Context, args []string, e env) error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", obs.Handler())
+	if *metricsAddr == "" {
+		mux.Handle("GET /metrics", obs.Handler())
+	} else {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", obs.Handler())
+		metricsSrv := &http.Server{Handler: mm, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = metricsSrv.Serve(mln) }()
+		defer metricsSrv.Close()
+	}
 	for _, rt := range set.routes {
 		mux.Handle(rt.pattern, rt.handler(eng))
 	}

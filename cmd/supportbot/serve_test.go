@@ -70,8 +70,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startServe runs `supportbot serve` in-process against the fakes.
-func startServe(t *testing.T) *platforms {
+// startServe runs `supportbot serve` in-process against the fakes; extra
+// holds more KEY=VALUE variables.
+func startServe(t *testing.T, extra ...string) *platforms {
 	t.Helper()
 	p := &platforms{tg: telegramfake.New(tgToken), dc: discordfake.New(dcToken), tw: twiliofake.New(twSID, twToken), addr: freeAddr(t)}
 	t.Cleanup(p.tg.Close)
@@ -94,6 +95,10 @@ func startServe(t *testing.T) *platforms {
 		"SUPPORTBOT_TWILIO_API_URL":       p.tw.URL,
 		"SUPPORTBOT_DISCORD_TOKEN":        dcToken,
 		"SUPPORTBOT_DISCORD_API_URL":      p.dc.URL,
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
@@ -307,42 +312,66 @@ func TestServeDiscordComponents(t *testing.T) {
 }
 
 func TestServeMetrics(t *testing.T) {
-	p := startServe(t)
-	ctx := waitCtx(t)
-	user := telegramfake.User{ID: 9100, FirstName: "Ana", LanguageCode: "en"}
-	p.tg.PushText(9100, user, e2eCases[2].text)
-	if _, err := p.tg.WaitSent(ctx, 1); err != nil {
-		t.Fatal(err)
+	own := freeAddr(t)
+	tests := []struct {
+		name  string
+		extra []string
+		at    func(p *platforms) string // where /metrics is
+	}{
+		{"on the webhook listener", nil, func(p *platforms) string { return p.addr }},
+		{"on its own listener", []string{"SUPPORTBOT_METRICS_ADDR=" + own}, func(*platforms) string { return own }},
 	}
-	want := []string{
-		`supportbot_messages_in_total{channel="telegram"} 1`,
-		`supportbot_intents_total{intent="forgot_password",lang="en",verdict="answer"} 1`,
-		`supportbot_processing_seconds_count{channel="telegram"} 1`,
-		`supportbot_messages_out_total{channel="telegram",outcome="sent"} 1`,
-		`supportbot_outbox_pending{channel="telegram"} 0`,
-		`supportbot_outbox_pending{channel="sms"} 0`,
-	}
-	// The send is counted just after the platform accepted it.
-	var body string
-	for {
-		resp, err := http.Get("http://" + p.addr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
-		}
-		body = string(b)
-		missing := slices.DeleteFunc(slices.Clone(want), func(w string) bool { return strings.Contains(body, w) })
-		if len(missing) == 0 {
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("metrics lack %q:\n%s", missing, body)
-		}
-		time.Sleep(20 * time.Millisecond)
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startServe(t, tc.extra...)
+			ctx := waitCtx(t)
+			chat := int64(9100 + i)
+			user := telegramfake.User{ID: chat, FirstName: "Ana", LanguageCode: "en"}
+			p.tg.PushText(chat, user, e2eCases[2].text)
+			if _, err := p.tg.WaitSent(ctx, 1); err != nil {
+				t.Fatal(err)
+			}
+			if at := tc.at(p); at != p.addr {
+				// Kept off the public listener when it has its own.
+				resp, err := http.Get("http://" + p.addr + "/metrics")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusNotFound {
+					t.Fatalf("GET /metrics on the webhook listener: %d, want 404", resp.StatusCode)
+				}
+			}
+			want := []string{
+				`supportbot_messages_in_total{channel="telegram"} 1`,
+				`supportbot_intents_total{intent="forgot_password",lang="en",verdict="answer"} 1`,
+				`supportbot_processing_seconds_count{channel="telegram"} 1`,
+				`supportbot_messages_out_total{channel="telegram",outcome="sent"} 1`,
+				`supportbot_outbox_pending{channel="telegram"} 0`,
+				`supportbot_outbox_pending{channel="sms"} 0`,
+			}
+			// The send is counted just after the platform accepted it.
+			for {
+				resp, err := http.Get("http://" + tc.at(p) + "/metrics")
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
+				}
+				body := string(b)
+				missing := slices.DeleteFunc(slices.Clone(want), func(w string) bool { return strings.Contains(body, w) })
+				if len(missing) == 0 {
+					return
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("metrics lack %q:\n%s", missing, body)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
 	}
 }
 
