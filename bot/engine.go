@@ -60,30 +60,9 @@ func (e *Engine) Handle(ctx context.Context, m Message) error {
 	// nothing was stored (a redelivery or a failure the platform retries).
 	var g *gate
 	err := e.commitLoop(ctx, "handle", func(ctx context.Context) (*turn, error) {
-		conv, ok := e.cache.conv(key)
-		if !ok {
-			var err error
-			conv, err = e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
-			case err != nil:
-				return nil, err
-			}
-		}
-		if caps, ok := e.cfg.Channels[m.Channel]; ok {
-			conv.Caps = caps
-		}
-		ct, ok := e.cache.contact(m.Channel + ":" + m.ContactID)
-		if !ok {
-			var err error
-			ct, err = e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
-			case err != nil:
-				return nil, err
-			}
+		conv, ct, err := e.load(ctx, m, key)
+		if err != nil {
+			return nil, err
 		}
 		now := e.cfg.Now()
 		if g == nil && !conv.State.WithHuman() {
@@ -112,6 +91,51 @@ func limitKey(m Message) string {
 		return m.Channel + ":chat:" + m.ChatID
 	}
 	return m.Channel + ":" + m.ContactID
+}
+
+// load returns the conversation of m's chat and m's contact, from the
+// cache or the store; missing ones are new (not stored yet).
+func (e *Engine) load(ctx context.Context, m Message, key string) (Conversation, Contact, error) {
+	conv, convOK := e.cache.conv(key)
+	ct, ctOK := e.cache.contact(m.Channel + ":" + m.ContactID)
+	if l, ok := e.cfg.Store.(ChatLoader); ok && !convOK && !ctOK {
+		cs, err := l.LoadChat(ctx, m.Channel, m.ChatID, m.ContactID)
+		if err != nil {
+			return conv, ct, err
+		}
+		conv, ct = cs.Conversation, cs.Contact
+		if !cs.ConversationFound {
+			conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
+		}
+		if !cs.ContactFound {
+			ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
+		}
+		convOK, ctOK = true, true
+	}
+	if !convOK {
+		var err error
+		conv, err = e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
+		case err != nil:
+			return conv, ct, err
+		}
+	}
+	if caps, ok := e.cfg.Channels[m.Channel]; ok {
+		conv.Caps = caps
+	}
+	if !ctOK {
+		var err error
+		ct, err = e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
+		case err != nil:
+			return conv, ct, err
+		}
+	}
+	return conv, ct, nil
 }
 
 // commitLoop decides and commits, deciding again when the conversation

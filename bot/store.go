@@ -229,6 +229,23 @@ type IntentCount struct {
 	Count  int
 }
 
+// ChatLoader is implemented by stores for which one call is cheaper than
+// Conversation then Contact (a database across the network). The engine
+// calls it, when neither is cached, before deciding on an inbound message.
+// It blocks on I/O and honours ctx; a missing conversation or contact is
+// reported in ChatState, not as an error.
+type ChatLoader interface {
+	LoadChat(ctx context.Context, channel, chatID, contactID string) (ChatState, error)
+}
+
+// ChatState is what LoadChat found.
+type ChatState struct {
+	Conversation      Conversation
+	ConversationFound bool
+	Contact           Contact
+	ContactFound      bool
+}
+
 // Store is the durable state of the bot: contacts, conversations, the
 // transcript, handoffs, feedback and the outbox.
 //

@@ -26,7 +26,8 @@ type loadConfig struct {
 	fault                        string        // none, 429, 500, kill, pgrestart
 	kinds                        []string      // client platforms, assigned in turn: telegram, sms
 	faultAt, faultFor            time.Duration
-	keep                         bool // keep the data directory and logs
+	faultAfter                   int64 // and not before this many replies were delivered
+	keep                         bool  // keep the data directory and logs
 
 	// argv runs the binary (default: this executable); env is appended to
 	// the instances' environment. Tests use both.
@@ -66,6 +67,7 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&c.db, "db", "sqlite", "sqlite or postgres")
 	fs.StringVar(&c.fault, "fault", "none", "none, 429 or 500 (the platforms refuse sends for --fault-for), kill (SIGKILL instance 0, restart after --fault-for), pgrestart")
 	fs.DurationVar(&c.faultAt, "fault-at", time.Second, "when the fault starts, after the first message")
+	fs.Int64Var(&c.faultAfter, "fault-after", 0, "start the fault no sooner than this many replies were delivered, so that it lands mid-run however fast the run is")
 	fs.DurationVar(&c.faultFor, "fault-for", 3*time.Second, "how long the fault lasts")
 	fs.BoolVar(&c.keep, "keep", false, "keep the data directory and instance logs")
 	channels := fs.String("channels", "telegram,sms", "platforms of the clients, assigned in turn")
@@ -305,6 +307,13 @@ func injectFault(ctx context.Context, c loadConfig, p *ltPlatforms, insts []*ltI
 	case <-ctx.Done():
 		return nil
 	case <-time.After(c.faultAt):
+	}
+	for p.sends.Load() < c.faultAfter {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 	switch c.fault {
 	case "429", "500":

@@ -45,7 +45,7 @@ func TestLoadtestSmall(t *testing.T) {
 			var out bytes.Buffer
 			c := loadConfig{instances: tt.inst, clients: 10, messages: 6, duration: 40 * time.Second,
 				replyWait: 15 * time.Second, settle: time.Second, db: "sqlite", fault: tt.fault,
-				faultAt: 300 * time.Millisecond, faultFor: time.Second,
+				faultAt: 0, faultAfter: 20, faultFor: time.Second, // a third into the run
 				argv: []string{os.Args[0], "-test.run=^TestLoadtestHelperServe$", "--"},
 				env:  []string{"SUPPORTBOT_LOADTEST_CHILD=1"}}
 			rep, err := loadtest(context.Background(), c, &out)

@@ -57,7 +57,10 @@ type Store struct {
 	leaders map[*Leader]struct{} // held leader locks, released by Close
 }
 
-var _ bot.Store = (*Store)(nil)
+var (
+	_ bot.Store      = (*Store)(nil)
+	_ bot.ChatLoader = (*Store)(nil)
+)
 
 // Open connects to the database at url (postgres://user@host:port/db?…;
 // pgxpool parameters such as pool_max_conns are honoured, and any other

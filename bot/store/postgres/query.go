@@ -59,6 +59,38 @@ func (s *Store) ConversationByID(ctx context.Context, id int64) (bot.Conversatio
 	return c, nil
 }
 
+// LoadChat implements bot.ChatLoader: both reads in one pipelined batch,
+// one round trip.
+func (s *Store) LoadChat(ctx context.Context, channel, chatID, contactID string) (bot.ChatState, error) {
+	var cs bot.ChatState
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+convCols+` FROM conversations WHERE channel = $1 AND chat_id = $2`, channel, chatID).
+		QueryRow(func(r pgx.Row) error {
+			c, err := scanConv(r)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			cs.Conversation, cs.ConversationFound = c, err == nil
+			return err
+		})
+	b.Queue(`SELECT name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2`, channel, contactID).
+		QueryRow(func(r pgx.Row) error {
+			c := bot.Contact{Channel: channel, ContactID: contactID}
+			var lang, aud string
+			err := r.Scan(&c.Name, &lang, &aud)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			c.Lang, c.Audience = bot.Lang(lang), bot.Audience(aud)
+			cs.Contact, cs.ContactFound = c, err == nil
+			return err
+		})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return bot.ChatState{}, fmt.Errorf("postgres: load chat: %w", err)
+	}
+	return cs, nil
+}
+
 // Contact implements bot.Store.
 func (s *Store) Contact(ctx context.Context, channel, contactID string) (bot.Contact, error) {
 	c := bot.Contact{Channel: channel, ContactID: contactID}
