@@ -38,6 +38,10 @@ func (m *Matcher) match(text string, h bot.MatchHints) bot.Match {
 	s := sc.s
 	m.scores(m.vector(folded, lang, sc), -1, sc.sims, s)
 	best := m.bestInScope(s)
+	if len(folded) >= longMsg && (best < 0 || s[best] < m.minSim || (m.none >= 0 && s[m.none] >= s[best])) {
+		m.windows(folded, lang, sc, s)
+		best = m.bestInScope(s)
+	}
 
 	// Greeting or thanks wrapped around a real question: score the message
 	// again without the social words and let the question win if it is
@@ -70,6 +74,36 @@ func (m *Matcher) match(text string, h bot.MatchHints) bot.Match {
 		res.Verdict = bot.VerdictNone
 	}
 	return res
+}
+
+// A long message (a story told around the question) that as a whole is
+// too far from every phrase, or closest to the out-of-scope ones, is read
+// again in overlapping windows of winSize
+// words: the words around the question dilute its similarity.
+const (
+	longMsg    = 20
+	winSize    = 16
+	winStride  = 4
+	maxWindows = 12 // bounds the work on very long messages
+)
+
+// windows raises each class's score in s to its best window's score,
+// except greeting and thanks.
+func (m *Matcher) windows(folded []string, lang bot.Lang, sc *scratch, s []float64) {
+	stride := max(winStride, (len(folded)-winSize+maxWindows-1)/maxWindows)
+	w := sc.s2
+	for start := 0; start < len(folded); start += stride {
+		end := min(start+winSize, len(folded))
+		m.scores(m.vector(folded[start:end], lang, sc), -1, sc.sims, w)
+		for c := range s {
+			if !m.social[c] { // a greeting in one window does not make the message one
+				s[c] = max(s[c], w[c])
+			}
+		}
+		if end == len(folded) {
+			break
+		}
+	}
 }
 
 // hasContent reports whether some word is not a function word.

@@ -27,7 +27,10 @@ func TestMatchIntents(t *testing.T) {
 		{"mi cliente no puede entrar, como le genero una contraseña temporal?", bot.TemporaryPassword, bot.LangES},
 		{"muchas gracias!!", bot.Thanks, bot.LangES},
 		{"holaaa", bot.Greeting, bot.LangES},
+		// A long story around the question: read in windows.
+		{"hola que tal, mira te cuento, el año pasado empecé con un entrenador por la app y todo bien, pero después me mudé de ciudad y con la mudanza y el trabajo nuevo no la abrí durante meses, y ahora que la abro no tengo ni idea de cuál era mi contraseña, cómo puedo poner una nueva?", bot.ForgotPassword, bot.LangES},
 		// French
+		{"bonjour à vous, alors voilà, j'étais suivie par une coach l'an dernier puis j'ai eu un bébé et j'ai tout laissé tomber pendant presque un an, maintenant je veux reprendre le sport tranquillement mais impossible de me rappeler le mot de passe que j'avais choisi, comment je peux le refaire?", bot.ForgotPassword, bot.LangFR},
 		{"j'ai oublié mon mot de passe", bot.ForgotPassword, bot.LangFR},
 		{"je recois pas le code par sms", bot.CodeNotReceived, bot.LangFR},
 		{"bonjour, mon compte est desactive, je ne comprends pas pourquoi, pouvez vous m'aider svp", bot.AccountDisabled, bot.LangFR},
@@ -37,6 +40,7 @@ func TestMatchIntents(t *testing.T) {
 		{"merci beaucoup", bot.Thanks, bot.LangFR},
 		{"salut", bot.Greeting, bot.LangFR},
 		// English
+		{"hello! so my gym signed me up with a coach last spring, I did a few weeks and then work got crazy and I stopped, now I finally have time again and I opened the app and honestly no clue what password I picked back then, how do I make a new one?", bot.ForgotPassword, bot.LangEN},
 		{"i forgot my pasword", bot.ForgotPassword, bot.LangEN},
 		{"hi there! so I've been trying to log in all morning and it keeps telling me wrong username or password, any idea?", bot.InvalidCredentials, bot.LangEN},
 		{"which email is my account under", bot.LinkedEmail, bot.LangEN},
