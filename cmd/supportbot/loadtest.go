@@ -261,7 +261,8 @@ func loadtest(ctx context.Context, c loadConfig, out io.Writer) (loadReport, err
 	counts := p.counts()
 	var resent map[string]int
 	if !rep.killedAt.IsZero() {
-		resent = p.resent(rep.killedAt.Add(-inDoubtWindow), rep.killedAt, rep.restarted)
+		// A send in flight may be recorded by the fake just after the kill returned.
+		resent = p.resent(rep.killedAt.Add(-inDoubtWindow), rep.restarted, rep.restarted)
 	}
 	for key, want := range expected {
 		got := counts[key]
