@@ -75,10 +75,13 @@ func sortOutbox(items []bot.OutboxItem) {
 }
 
 const (
-	markSent    = `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, lease_until = 0, last_error = '' WHERE id = $2`
-	markSentPID = `UPDATE messages SET platform_id = $1 WHERE id = (SELECT msg_id FROM outbox WHERE id = $2)`
-	markDead    = `UPDATE outbox SET status = 'dead', attempts = attempts + 1, lease_until = 0, last_error = $1 WHERE id = $2`
-	markRetry   = `UPDATE outbox SET attempts = attempts + 1, next_at = $1, lease_until = 0, last_error = $2 WHERE id = $3`
+	// One statement records the send and the platform's id on the
+	// transcript line.
+	markSent = `WITH o AS (UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, lease_until = 0,
+		last_error = '' WHERE id = $2 RETURNING msg_id)
+		UPDATE messages m SET platform_id = $3 FROM o WHERE m.id = o.msg_id AND $3 <> ''`
+	markDead  = `UPDATE outbox SET status = 'dead', attempts = attempts + 1, lease_until = 0, last_error = $1 WHERE id = $2`
+	markRetry = `UPDATE outbox SET attempts = attempts + 1, next_at = $1, lease_until = 0, last_error = $2 WHERE id = $3`
 )
 
 // MarkDelivered implements bot.Store: one pipelined batch, which pgx runs
@@ -91,10 +94,7 @@ func (s *Store) MarkDelivered(ctx context.Context, rs []bot.DeliveryResult) erro
 	for _, r := range rs {
 		switch {
 		case r.Sent:
-			b.Queue(markSent, ms(r.At), r.ID)
-			if r.PlatformID != "" {
-				b.Queue(markSentPID, r.PlatformID, r.ID)
-			}
+			b.Queue(markSent, ms(r.At), r.ID, r.PlatformID)
 		case r.Dead:
 			b.Queue(markDead, r.Error, r.ID)
 		default:
