@@ -60,7 +60,7 @@ func (e *Engine) Handle(ctx context.Context, m Message) error {
 	// nothing was stored (a redelivery or a failure the platform retries).
 	var g *gate
 	err := e.commitLoop(ctx, "handle", func(ctx context.Context) (*turn, error) {
-		conv, ct, err := e.load(ctx, m, key)
+		conv, ct, ctStored, err := e.load(ctx, m, key)
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +73,11 @@ func (e *Engine) Handle(ctx context.Context, m Message) error {
 		if g != nil {
 			lim = *g
 		}
-		return e.decide(conv, ct, m, now, lim), nil
+		t := e.decide(conv, ct, m, now, lim)
+		if ctStored && t.change.Contact != nil && *t.change.Contact == ct {
+			t.change.Contact = nil // unchanged: no write
+		}
+		return t, nil
 	})
 	if err != nil {
 		if g != nil {
@@ -94,14 +98,16 @@ func limitKey(m Message) string {
 }
 
 // load returns the conversation of m's chat and m's contact, from the
-// cache or the store; missing ones are new (not stored yet).
-func (e *Engine) load(ctx context.Context, m Message, key string) (Conversation, Contact, error) {
+// cache or the store; missing ones are new (not stored yet), and ctStored
+// tells whether the contact was.
+func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversation, ct Contact, ctStored bool, err error) {
 	conv, convOK := e.cache.conv(key)
 	ct, ctOK := e.cache.contact(m.Channel + ":" + m.ContactID)
+	ctStored = ctOK
 	if l, ok := e.cfg.Store.(ChatLoader); ok && !convOK && !ctOK {
 		cs, err := l.LoadChat(ctx, m.Channel, m.ChatID, m.ContactID)
 		if err != nil {
-			return conv, ct, err
+			return conv, ct, false, err
 		}
 		conv, ct = cs.Conversation, cs.Contact
 		if !cs.ConversationFound {
@@ -110,32 +116,32 @@ func (e *Engine) load(ctx context.Context, m Message, key string) (Conversation,
 		if !cs.ContactFound {
 			ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
 		}
-		convOK, ctOK = true, true
+		convOK, ctOK, ctStored = true, true, cs.ContactFound
 	}
 	if !convOK {
-		var err error
 		conv, err = e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
 		case err != nil:
-			return conv, ct, err
+			return conv, ct, false, err
 		}
 	}
 	if caps, ok := e.cfg.Channels[m.Channel]; ok {
 		conv.Caps = caps
 	}
 	if !ctOK {
-		var err error
 		ct, err = e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
 		case err != nil:
-			return conv, ct, err
+			return conv, ct, false, err
+		default:
+			ctStored = true
 		}
 	}
-	return conv, ct, nil
+	return conv, ct, ctStored, nil
 }
 
 // commitLoop decides and commits, deciding again when the conversation

@@ -16,7 +16,14 @@ import (
 // reads the engine makes.
 type chatLoaderStore struct {
 	bot.Store
-	loads, singles atomic.Int64
+	loads, singles, contactWrites atomic.Int64
+}
+
+func (s *chatLoaderStore) Commit(ctx context.Context, c bot.Change) (bot.Committed, error) {
+	if c.Contact != nil {
+		s.contactWrites.Add(1)
+	}
+	return s.Store.Commit(ctx, c)
 }
 
 func (s *chatLoaderStore) LoadChat(ctx context.Context, channel, chatID, contactID string) (bot.ChatState, error) {
@@ -41,6 +48,7 @@ func (s *chatLoaderStore) Contact(ctx context.Context, channel, contactID string
 
 // TestEngineUsesChatLoader: without a cache, each message reads its chat
 // with one LoadChat, and the conversation goes on as with separate reads.
+// An unchanged contact is not written again.
 func TestEngineUsesChatLoader(t *testing.T) {
 	kb, err := realKB()
 	if err != nil {
@@ -73,6 +81,13 @@ func TestEngineUsesChatLoader(t *testing.T) {
 	}
 	if got := st.singles.Load(); got != 0 {
 		t.Errorf("%d separate reads besides LoadChat", got)
+	}
+	if got := st.contactWrites.Load(); got != 1 {
+		t.Errorf("the contact was written %d times; want once (it never changed after the first message)", got)
+	}
+	ct, err := inner.Contact(context.Background(), "test", "u1")
+	if err != nil || ct.Lang != bot.LangES {
+		t.Errorf("stored contact %+v (%v), want its language es", ct, err)
 	}
 	conv, err := inner.Conversation(context.Background(), "test", "c1")
 	if err != nil {
