@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hexfit/supportbot/bot"
-	"github.com/hexfit/supportbot/bot/store/sqlite"
 )
 
 // funcChannel sends through a function and counts the calls entered.
@@ -46,19 +45,7 @@ func (c *funcChannel) count() int {
 // no dispatcher running.
 func pendingReplies(t *testing.T, chats int) bot.Store {
 	t.Helper()
-	kb, err := realKB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := realMatcher()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.OpenDir(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	kb, m, st := realParts(t, t.TempDir())
 	eng, err := bot.NewEngine(bot.Config{Store: st, Matcher: m, Knowledge: kb, Channels: map[string]bot.Capabilities{"test": chatCaps},
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

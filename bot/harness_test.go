@@ -29,6 +29,26 @@ var realMatcher = sync.OnceValues(func() (*intents.Matcher, error) {
 	return intents.New(kb.Examples())
 })
 
+// realParts returns the real content and matcher and a SQLite store in
+// dir, closed at the end of the test.
+func realParts(t *testing.T, dir string) (*content.KB, *intents.Matcher, *sqlite.Store) {
+	t.Helper()
+	kb, err := realKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := realMatcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.OpenDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return kb, m, st
+}
+
 // recorder is a bot.Channel that keeps what it was asked to send and can
 // be told to fail.
 type recorder struct {
@@ -107,20 +127,8 @@ type option func(cfg *bot.Config, dcfg *bot.DispatcherConfig)
 // directory, a running dispatcher and a recording channel.
 func newHarness(t *testing.T, caps bot.Capabilities, opts ...option) *harness {
 	t.Helper()
-	kb, err := realKB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := realMatcher()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	st, err := sqlite.OpenDir(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	kb, m, st := realParts(t, dir)
 	ch := &recorder{name: "test", caps: caps}
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)} // a Monday
 	quiet := slog.New(slog.DiscardHandler)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hexfit/supportbot/bot"
-	"github.com/hexfit/supportbot/bot/store/sqlite"
 )
 
 // chatLoaderStore gives a store the one-round-trip read and counts which
@@ -50,19 +49,7 @@ func (s *chatLoaderStore) Contact(ctx context.Context, channel, contactID string
 // with one LoadChat, and the conversation goes on as with separate reads.
 // An unchanged contact is not written again.
 func TestEngineUsesChatLoader(t *testing.T) {
-	kb, err := realKB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := realMatcher()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := sqlite.OpenDir(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inner.Close() })
+	kb, m, inner := realParts(t, t.TempDir())
 	st := &chatLoaderStore{Store: inner}
 	eng, err := bot.NewEngine(bot.Config{Store: st, Matcher: m, Knowledge: kb, CacheSize: -1,
 		Channels: map[string]bot.Capabilities{"test": chatCaps}, Logger: slog.New(slog.DiscardHandler)})
