@@ -62,20 +62,8 @@ func (bb *benchBot) walMB() float64 {
 
 func newBenchBot(b *testing.B, convs int) *benchBot {
 	b.Helper()
-	kb, err := realKB()
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := realMatcher()
-	if err != nil {
-		b.Fatal(err)
-	}
 	dir := b.TempDir()
-	st, err := sqlite.OpenDir(context.Background(), dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	kb, m, st := realParts(b, dir)
 	sig := &signaller{chats: map[string]chan struct{}{}}
 	for c := range convs {
 		sig.chats[fmt.Sprint("b", c)] = make(chan struct{}, 4)

@@ -31,7 +31,7 @@ var realMatcher = sync.OnceValues(func() (*intents.Matcher, error) {
 
 // realParts returns the real content and matcher and a SQLite store in
 // dir, closed at the end of the test.
-func realParts(t *testing.T, dir string) (*content.KB, *intents.Matcher, *sqlite.Store) {
+func realParts(t testing.TB, dir string) (*content.KB, *intents.Matcher, *sqlite.Store) {
 	t.Helper()
 	kb, err := realKB()
 	if err != nil {
