@@ -101,6 +101,8 @@ func limitKey(m Message) string {
 // cache or the store; missing ones are new (not stored yet), and ctStored
 // tells whether the contact was.
 func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversation, ct Contact, ctStored bool, err error) {
+	newConv := Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
+	newContact := Contact{Channel: m.Channel, ContactID: m.ContactID}
 	conv, convOK := e.cache.conv(key)
 	ct, ctOK := e.cache.contact(m.Channel + ":" + m.ContactID)
 	ctStored = ctOK
@@ -111,10 +113,10 @@ func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversa
 		}
 		conv, ct = cs.Conversation, cs.Contact
 		if !cs.ConversationFound {
-			conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
+			conv = newConv
 		}
 		if !cs.ContactFound {
-			ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
+			ct = newContact
 		}
 		convOK, ctOK, ctStored = true, true, cs.ContactFound
 	}
@@ -122,7 +124,7 @@ func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversa
 		conv, err = e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			conv = Conversation{Channel: m.Channel, ChatID: m.ChatID, State: StateBot}
+			conv = newConv
 		case err != nil:
 			return conv, ct, false, err
 		}
@@ -134,7 +136,7 @@ func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversa
 		ct, err = e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			ct = Contact{Channel: m.Channel, ContactID: m.ContactID}
+			ct = newContact
 		case err != nil:
 			return conv, ct, false, err
 		default:

@@ -77,8 +77,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		cfg.MaxConns = DefaultMaxConns
 	}
 	if !strings.Contains(url, "pool_min_conns") {
-		// Connections kept open: the first burst of webhooks does not wait
-		// for new backends.
+		// Connections kept open (pgxpool opens them at once): the first
+		// burst of webhooks does not wait for new backends.
 		cfg.MinConns = min(cfg.MaxConns, DefaultMaxConns/4)
 	}
 	return OpenConfig(ctx, cfg)
@@ -116,19 +116,6 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		fail()
 		return nil, err
-	}
-	// Open the kept connections now rather than when the first burst of
-	// webhooks needs them: a new backend costs the server a fork.
-	held := make([]*pgxpool.Conn, 0, cfg.MinConns)
-	for range cfg.MinConns {
-		c, err := pool.Acquire(ctx)
-		if err != nil {
-			break // the pool opens them later
-		}
-		held = append(held, c)
-	}
-	for _, c := range held {
-		c.Release()
 	}
 	return s, nil
 }

@@ -40,10 +40,26 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("postgres: %s: %w", what, err)
 }
 
+// The reads of a chat's conversation and of a contact.
+const (
+	convByChat = `SELECT ` + convCols + ` FROM conversations WHERE channel = $1 AND chat_id = $2`
+	contactSQL = `SELECT name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2`
+)
+
+// scanContact reads a contactSQL row.
+func scanContact(r pgx.Row, channel, contactID string) (bot.Contact, error) {
+	c := bot.Contact{Channel: channel, ContactID: contactID}
+	var lang, aud string
+	if err := r.Scan(&c.Name, &lang, &aud); err != nil {
+		return c, err
+	}
+	c.Lang, c.Audience = bot.Lang(lang), bot.Audience(aud)
+	return c, nil
+}
+
 // Conversation implements bot.Store.
 func (s *Store) Conversation(ctx context.Context, channel, chatID string) (bot.Conversation, error) {
-	c, err := scanConv(s.pool.QueryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE channel = $1 AND chat_id = $2`,
-		channel, chatID))
+	c, err := scanConv(s.pool.QueryRow(ctx, convByChat, channel, chatID))
 	if err != nil {
 		return c, notFound(err, "load conversation")
 	}
@@ -64,27 +80,22 @@ func (s *Store) ConversationByID(ctx context.Context, id int64) (bot.Conversatio
 func (s *Store) LoadChat(ctx context.Context, channel, chatID, contactID string) (bot.ChatState, error) {
 	var cs bot.ChatState
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+convCols+` FROM conversations WHERE channel = $1 AND chat_id = $2`, channel, chatID).
-		QueryRow(func(r pgx.Row) error {
-			c, err := scanConv(r)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			cs.Conversation, cs.ConversationFound = c, err == nil
-			return err
-		})
-	b.Queue(`SELECT name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2`, channel, contactID).
-		QueryRow(func(r pgx.Row) error {
-			c := bot.Contact{Channel: channel, ContactID: contactID}
-			var lang, aud string
-			err := r.Scan(&c.Name, &lang, &aud)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			c.Lang, c.Audience = bot.Lang(lang), bot.Audience(aud)
-			cs.Contact, cs.ContactFound = c, err == nil
-			return err
-		})
+	b.Queue(convByChat, channel, chatID).QueryRow(func(r pgx.Row) error {
+		c, err := scanConv(r)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		cs.Conversation, cs.ConversationFound = c, err == nil
+		return err
+	})
+	b.Queue(contactSQL, channel, contactID).QueryRow(func(r pgx.Row) error {
+		c, err := scanContact(r, channel, contactID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		cs.Contact, cs.ContactFound = c, err == nil
+		return err
+	})
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return bot.ChatState{}, fmt.Errorf("postgres: load chat: %w", err)
 	}
@@ -93,14 +104,10 @@ func (s *Store) LoadChat(ctx context.Context, channel, chatID, contactID string)
 
 // Contact implements bot.Store.
 func (s *Store) Contact(ctx context.Context, channel, contactID string) (bot.Contact, error) {
-	c := bot.Contact{Channel: channel, ContactID: contactID}
-	var lang, aud string
-	err := s.pool.QueryRow(ctx, `SELECT name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2`,
-		channel, contactID).Scan(&c.Name, &lang, &aud)
+	c, err := scanContact(s.pool.QueryRow(ctx, contactSQL, channel, contactID), channel, contactID)
 	if err != nil {
 		return c, notFound(err, "load contact")
 	}
-	c.Lang, c.Audience = bot.Lang(lang), bot.Audience(aud)
 	return c, nil
 }
 
