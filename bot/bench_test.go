@@ -73,7 +73,7 @@ func newBenchBot(b *testing.B, convs int) *benchBot {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := bot.NewEngine(bot.Config{Store: st, Matcher: m, Knowledge: kb, Logger: quiet, Wake: disp.Wake,
+	eng, err := bot.NewEngine(bot.Config{Store: st, Matcher: m, Knowledge: kb, Logger: quiet, Courier: disp,
 		Channels: map[string]bot.Capabilities{"bench": chatCaps}})
 	if err != nil {
 		b.Fatal(err)

@@ -53,9 +53,12 @@ type Config struct {
 	RateLimit rate.Limit
 	RateBurst int
 	Observer  Observer // measurements; nil: none
-	Wake      func()   // called after every commit that queued replies (the dispatcher's Wake)
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Courier is the dispatcher of this process, told of every commit that
+	// queued replies; nil when the process sends nothing (replies are then
+	// claimed by the processes that do).
+	Courier Courier
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -85,9 +88,6 @@ func (c *Config) defaults() error {
 	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
-	}
-	if c.Wake == nil {
-		c.Wake = func() {}
 	}
 	if c.Now == nil {
 		c.Now = time.Now

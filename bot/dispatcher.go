@@ -51,8 +51,14 @@ type Dispatcher struct {
 	cfg      DispatcherConfig
 	channels map[string]Channel
 	names    []string
-	wake     chan struct{}
+	wake     chan struct{} // claim now
+	kick     chan struct{} // direct has rows
 	log      *slog.Logger
+	owner    string // names the leases this dispatcher takes at commit
+
+	mu     sync.Mutex
+	direct [][]OutboxItem // leased at commit, waiting to be sent
+	behind map[int64]bool // conversations with an unleased reply behind a pending one
 }
 
 // NewDispatcher checks cfg and returns a dispatcher; call Run to start it.
@@ -92,7 +98,8 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	d := &Dispatcher{cfg: cfg, channels: map[string]Channel{}, wake: make(chan struct{}, 1), log: cfg.Logger}
+	d := &Dispatcher{cfg: cfg, channels: map[string]Channel{}, wake: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1), log: cfg.Logger, owner: newOwner(), behind: map[int64]bool{}}
 	for _, c := range cfg.Channels {
 		if _, dup := d.channels[c.Name()]; dup {
 			return nil, fmt.Errorf("dispatcher: channel %q registered twice", c.Name())
@@ -104,9 +111,11 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 }
 
 // Wake asks the dispatcher to look at the outbox now. It never blocks.
-func (d *Dispatcher) Wake() {
+func (d *Dispatcher) Wake() { signal(d.wake) }
+
+func signal(ch chan struct{}) {
 	select {
-	case d.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
@@ -126,10 +135,11 @@ const recordTimeout = 5 * time.Second
 // start or another instance sends them. It returns nil on a clean stop.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	results := make(chan DeliveryResult, d.cfg.Concurrency)
-	var inflight int
-	// sending holds the ids being sent: should recording a result lag past
-	// a lease, a re-claimed message is not sent twice by this dispatcher.
-	sending := map[int64]bool{}
+	// Sending holds the rows being sent: should recording a result lag
+	// past a lease, a re-claimed message is not sent twice by this
+	// dispatcher; rows leased at commit wait there behind their
+	// conversation's earlier ones.
+	sending := newInflight(d.cfg.Lease)
 	var wg sync.WaitGroup
 	tk := time.NewTicker(d.cfg.Poll)
 	defer tk.Stop()
@@ -142,6 +152,15 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// leased meanwhile. Dropping them would let the lease run out and the
 	// sent messages go out a second time.
 	var unrecorded []DeliveryResult
+	// claim is set when the outbox may hold rows for us to claim.
+	claim := true
+	start := func(batch []OutboxItem) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.sendInOrder(sendCtx, batch, results)
+		}()
+	}
 	record := func(rs []DeliveryResult) {
 		rs = append(unrecorded, rs...)
 		unrecorded = nil
@@ -155,18 +174,42 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			unrecorded = rs
 			return
 		}
-		inflight -= len(rs)
+		now := d.cfg.Now()
+		var release []DeliveryResult
 		for _, r := range rs {
-			delete(sending, r.ID)
+			conv, next, dropped := sending.done(r, now)
+			// A reply queued unleased behind this one may be claimed now.
+			if d.wasBehind(conv) {
+				claim = true
+			}
+			if next != nil {
+				start(next)
+			}
+			for _, it := range dropped {
+				release = append(release, DeliveryResult{ID: it.ID, Released: true, At: now})
+			}
+		}
+		if len(release) > 0 {
+			unrecorded = append(unrecorded, release...) // recorded at the next result or poll
 		}
 	}
 	// abort cancels the sends in flight and records them; sends that
 	// ignore cancellation are given up on and their rows released.
 	abort := func() {
 		cancelSends()
+		now := d.cfg.Now()
+		for b := d.popDirect(); b != nil; b = d.popDirect() {
+			for _, it := range b {
+				unrecorded = append(unrecorded, DeliveryResult{ID: it.ID, Released: true, At: now})
+			}
+		}
+		for _, it := range sending.dropWaiting() {
+			unrecorded = append(unrecorded, DeliveryResult{ID: it.ID, Released: true, At: now})
+		}
+		record(nil)
 		grace := time.NewTimer(abortGrace)
 		defer grace.Stop()
-		for inflight > 0 {
+		for sending.sending() > 0 {
 			select {
 			case r := <-results:
 				record(drain(results, []DeliveryResult{r}))
@@ -177,7 +220,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 					known[r.ID] = true
 				}
 				var rs []DeliveryResult
-				for id := range sending {
+				for _, id := range sending.ids() {
 					if !known[id] {
 						rs = append(rs, DeliveryResult{ID: id, NextAt: now, At: now, Error: "shutdown: send did not return"})
 					}
@@ -194,31 +237,41 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	claimCtx := ctx
 	stopping := ctx.Done()
 	var drainEnd <-chan struct{}
-	claim := true
 	for {
-		if claim && inflight < d.cfg.Concurrency && claimCtx.Err() == nil {
-			items, err := d.cfg.Store.ClaimOutbox(claimCtx, d.names, d.cfg.Now(), d.cfg.Lease, d.cfg.Concurrency-inflight)
+		// Rows leased at commit first: nobody else may send them.
+		for sending.sending() < d.cfg.Concurrency && claimCtx.Err() == nil {
+			b := d.popDirect()
+			if b == nil {
+				break
+			}
+			run, drop := sending.add(b, d.cfg.Now())
+			if run != nil {
+				start(run)
+			}
+			for _, it := range drop {
+				unrecorded = append(unrecorded, DeliveryResult{ID: it.ID, Released: true, At: d.cfg.Now()})
+			}
+		}
+		if claim && sending.sending() < d.cfg.Concurrency && claimCtx.Err() == nil {
+			claim = false
+			limit := d.cfg.Concurrency - sending.sending()
+			items, err := d.cfg.Store.ClaimOutbox(claimCtx, d.names, d.cfg.Now(), d.cfg.Lease, limit)
 			if err != nil && claimCtx.Err() == nil {
 				d.log.Error("outbox: claim failed", "err", err)
 			}
 			for _, it := range items {
-				if sending[it.ID] {
-					continue
+				if run, _ := sending.add([]OutboxItem{it}, time.Time{}); run != nil {
+					start(run)
 				}
-				sending[it.ID] = true
-				inflight++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results <- d.send(sendCtx, it)
-				}()
 			}
-			if drainEnd != nil && inflight == 0 && len(items) == 0 {
+			// A full claim may have left due rows behind.
+			claim = len(items) == limit
+			if drainEnd != nil && sending.size() == 0 && len(items) == 0 && !d.hasDirect() {
+				record(nil)
 				wg.Wait()
 				return nil // drained: nothing due is left
 			}
 		}
-		claim = false
 		select {
 		case <-stopping:
 			stopping = nil
@@ -236,13 +289,40 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			return nil
 		case <-d.wake:
 			claim = true
+		case <-d.kick:
 		case <-tk.C:
 			record(nil) // outcomes the store refused before
+			d.forgetBehind(sending.convs())
 			claim = len(unrecorded) == 0
 		case r := <-results:
 			record(drain(results, []DeliveryResult{r}))
-			claim = true
+			if drainEnd != nil {
+				claim = true // until nothing due is left
+			}
 		}
+	}
+}
+
+// sendInOrder sends the rows of one conversation one after the other and
+// reports each outcome. Once one is not sent, the rest are released: they
+// must not overtake it. So are rows whose lease would end mid-send, since
+// another process may claim them then.
+func (d *Dispatcher) sendInOrder(ctx context.Context, batch []OutboxItem, results chan<- DeliveryResult) {
+	for i, it := range batch {
+		if it.LeaseUntil.IsZero() || !d.cfg.Now().Add(d.cfg.SendTimeout).After(it.LeaseUntil) {
+			r := d.send(ctx, it)
+			results <- r
+			if r.Sent {
+				continue
+			}
+		} else {
+			d.log.Warn("outbox: lease too short to send, left for a claim", "id", it.ID, "channel", it.Channel)
+			results <- DeliveryResult{ID: it.ID, Released: true, At: d.cfg.Now()}
+		}
+		for _, rest := range batch[i+1:] {
+			results <- DeliveryResult{ID: rest.ID, Released: true, At: d.cfg.Now()}
+		}
+		return
 	}
 }
 

@@ -158,6 +158,10 @@ func (e *Engine) commitLoop(ctx context.Context, op string, decide func(context.
 		if t == nil {
 			return nil
 		}
+		if e.cfg.Courier != nil && len(t.change.Out) > 0 {
+			l := e.cfg.Courier.Lease()
+			t.change.Lease = &l
+		}
 		var res Committed
 		res, err = e.cfg.Store.Commit(ctx, t.change)
 		key := t.change.Conversation.Key()
@@ -177,9 +181,7 @@ func (e *Engine) commitLoop(ctx context.Context, op string, decide func(context.
 			c.HandoffID = res.HandoffID
 		}
 		e.cache.put(c, t.change.Contact)
-		if len(t.change.Out) > 0 {
-			e.cfg.Wake()
-		}
+		e.handOver(t.change, res)
 		e.observe(t)
 		if t.notify != nil && e.cfg.Desk != nil {
 			t.notify(ctx, res)
@@ -187,6 +189,25 @@ func (e *Engine) commitLoop(ctx context.Context, op string, decide func(context.
 		return nil
 	}
 	return fmt.Errorf("engine: %s: gave up after %d conflicts: %w", op, maxConflicts, err)
+}
+
+// handOver gives the replies of a commit to the dispatcher: directly when
+// the store leased them to this process, else as a reason to claim.
+func (e *Engine) handOver(c Change, res Committed) {
+	if e.cfg.Courier == nil || len(c.Out) == 0 {
+		return
+	}
+	if !res.Leased {
+		e.cfg.Courier.Queued(res.ConvID)
+		return
+	}
+	items := make([]OutboxItem, len(c.Out))
+	for i, o := range c.Out {
+		o.ID = res.OutboxIDs[i]
+		items[i] = OutboxItem{Outbound: o, ConvID: res.ConvID, Status: OutboxPending, NextAt: c.At,
+			CreatedAt: c.At, LeaseUntil: c.Lease.Until}
+	}
+	e.cfg.Courier.Deliver(items)
 }
 
 // observe reports a committed turn to the Observer.

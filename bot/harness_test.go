@@ -142,7 +142,7 @@ func newHarness(t *testing.T, caps bot.Capabilities, opts ...option) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Wake = disp.Wake
+	cfg.Courier = disp
 	eng, err := bot.NewEngine(cfg)
 	if err != nil {
 		t.Fatal(err)

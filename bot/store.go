@@ -116,12 +116,16 @@ const (
 // OutboxItem is one queued outbound message with its delivery state.
 type OutboxItem struct {
 	Outbound
-	ConvID    int64
-	Status    OutboxStatus
-	Attempts  int
-	NextAt    time.Time
-	LastError string
-	CreatedAt time.Time
+	ConvID int64
+	// LeaseUntil is when this process's lease on the row ends (set by
+	// ClaimOutbox and for rows leased at commit); past it, another process
+	// may send the row.
+	LeaseUntil time.Time
+	Status     OutboxStatus
+	Attempts   int
+	NextAt     time.Time
+	LastError  string
+	CreatedAt  time.Time
 }
 
 // HandoffStatus is the life cycle of one request for a human.
@@ -182,6 +186,20 @@ type Change struct {
 	Feedback     []Feedback
 	CSAT         *CSAT // a satisfaction score for a resolved handoff
 	At           time.Time
+	// Lease, when set, asks the store to lease the replies of Out to the
+	// dispatcher of the committing process, provided every earlier pending
+	// reply of the conversation is leased to that same dispatcher past
+	// Lease.Now: it then sends them itself, after those and in order,
+	// without claiming them (Committed.Leased). Otherwise they are queued
+	// unleased behind the earlier ones.
+	Lease *Lease
+}
+
+// Lease reserves outbox rows for one dispatcher.
+type Lease struct {
+	Owner string    // the dispatcher: unique to one process and start
+	Now   time.Time // when it is taken, on the dispatcher's clock
+	Until time.Time // when it ends
 }
 
 // CSAT is a client's 1–5 satisfaction score for one handoff.
@@ -196,6 +214,9 @@ type Committed struct {
 	HandoffID int64 // the handoff created, if any
 	Version   int64 // the conversation's new version
 	OutboxIDs []int64
+	// Leased reports that the rows of OutboxIDs are leased as
+	// Change.Lease asked.
+	Leased bool
 }
 
 // DeliveryResult is the outcome of one Send, recorded by MarkDelivered.
@@ -205,8 +226,12 @@ type DeliveryResult struct {
 	PlatformID string    // when Sent
 	Dead       bool      // give up: dead letter
 	NextAt     time.Time // when neither Sent nor Dead: retry no sooner
-	Error      string    // last error text (never message content)
-	At         time.Time
+	// Released: the send was not attempted (an earlier reply of the
+	// conversation failed first). The lease is given back; attempts and
+	// the due time are unchanged.
+	Released bool
+	Error    string // last error text (never message content)
+	At       time.Time
 }
 
 // ReportData is the aggregate behind `supportbot report`.
@@ -274,8 +299,8 @@ type Store interface {
 	// row of each conversation, so a conversation's replies go out in
 	// order. A leased row is not claimed again until its lease ends.
 	ClaimOutbox(ctx context.Context, channels []string, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
-	// MarkDelivered records send outcomes (sent, retry later, dead) in one
-	// transaction and releases their leases.
+	// MarkDelivered records send outcomes (sent, retry later, dead, or
+	// released unsent) in one transaction and releases their leases.
 	MarkDelivered(ctx context.Context, rs []DeliveryResult) error
 	// Outbox lists rows with the given status, newest first.
 	Outbox(ctx context.Context, status OutboxStatus, limit int) ([]OutboxItem, error)

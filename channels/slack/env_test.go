@@ -124,7 +124,7 @@ func newEnvFake(t *testing.T, fake *fakeSlack, extra []bot.Channel, opts ...envO
 	if err != nil {
 		t.Fatal(err)
 	}
-	ecfg.Desk, ecfg.Wake = e.app, disp.Wake
+	ecfg.Desk, ecfg.Courier = e.app, disp
 	ecfg.Channels = map[string]bot.Capabilities{}
 	for _, c := range channels {
 		ecfg.Channels[c.Name()] = c.Capabilities()

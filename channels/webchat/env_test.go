@@ -66,7 +66,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := bot.NewEngine(bot.Config{Store: st, Matcher: m, Knowledge: kb, Logger: quiet(), Wake: disp.Wake,
+	eng, err := bot.NewEngine(bot.Config{Store: st, Matcher: m, Knowledge: kb, Logger: quiet(), Courier: disp,
 		Channels: map[string]bot.Capabilities{webchat.Name: ch.Capabilities()}})
 	if err != nil {
 		t.Fatal(err)

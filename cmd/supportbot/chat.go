@@ -75,7 +75,7 @@ func runChat(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg.Store, cfg.Matcher, cfg.Knowledge, cfg.Logger, cfg.Wake = st, m, kb, log, disp.Wake
+	cfg.Store, cfg.Matcher, cfg.Knowledge, cfg.Logger, cfg.Courier = st, m, kb, log, disp
 	cfg.Channels = map[string]bot.Capabilities{console.Name: ch.Capabilities()}
 	eng, err := bot.NewEngine(cfg)
 	if err != nil {

@@ -149,7 +149,7 @@ const defaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disa
 // freshDatabase creates an empty database for this run on the server of
 // base and returns its URL and a function dropping it.
 func freshDatabase(ctx context.Context, base string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, base)
+	conn, err := pgx.Connect(ctx, adminURL(base))
 	if err != nil {
 		return "", nil, fmt.Errorf("loadtest: connect to PostgreSQL: %w", err)
 	}
@@ -166,7 +166,7 @@ func freshDatabase(ctx context.Context, base string) (string, func(), error) {
 	drop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := pgx.Connect(ctx, base)
+		c, err := pgx.Connect(ctx, adminURL(base))
 		if err != nil {
 			return
 		}
@@ -176,10 +176,28 @@ func freshDatabase(ctx context.Context, base string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
+// adminURL is u without the pgxpool parameters (pool_max_conns…) that
+// the instances honour but a single connection sends to the server,
+// which refuses them.
+func adminURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := p.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
 // tableCount tells whether serve really used the database (it creates its
 // schema there).
 func tableCount(ctx context.Context, dbURL string) (int, error) {
-	conn, err := pgx.Connect(ctx, dbURL)
+	conn, err := pgx.Connect(ctx, adminURL(dbURL))
 	if err != nil {
 		return 0, err
 	}

@@ -106,7 +106,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		cfg.Wake = disp.Wake
+		cfg.Courier = disp
 	}
 	eng, err := bot.NewEngine(cfg)
 	if err != nil {

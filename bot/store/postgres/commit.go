@@ -39,10 +39,25 @@ const (
 	insMsg = `INSERT INTO messages (conv_id, channel, kind, author, text, buttons, platform_id,
 		intent, lang, verdict, confidence, at) VALUES (` + convID + `, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	// One statement stores the transcript line of a reply and queues it.
+	// The first reply of a commit is leased to owner $13 until $12 (0: no
+	// lease) when every pending reply of the conversation is leased to
+	// that owner past $14; the next ones take the lease of the one before,
+	// the newest pending row of the conversation (the conversation's row
+	// lock keeps other commits out).
 	insOut = `WITH m AS (INSERT INTO messages (conv_id, channel, kind, author, text, buttons, lang, at)
-		VALUES (` + convID + `, $2, $3, $4, $5, $6, $7, $8) RETURNING id, conv_id)
-		INSERT INTO outbox (conv_id, msg_id, channel, chat_id, kind, lang, reply, status, next_at, created_at)
-		SELECT m.conv_id, m.id, $9, $10, $3, $7, $11, 'pending', $8, $8 FROM m RETURNING id`
+		VALUES (` + convID + `, $2, $3, $4, $5, $6, $7, $8) RETURNING id, conv_id),
+		l AS (SELECT CASE
+			WHEN $12::BIGINT = 0 THEN 0
+			WHEN $15::BOOLEAN THEN COALESCE((SELECT p.lease_until FROM outbox p, m
+				WHERE p.status = 'pending' AND p.conv_id = m.conv_id ORDER BY p.id DESC LIMIT 1), 0)
+			WHEN EXISTS (SELECT 1 FROM outbox p, m WHERE p.status = 'pending' AND p.conv_id = m.conv_id
+				AND NOT (p.lease_owner = $13 AND p.lease_until > $14)) THEN 0
+			ELSE $12 END AS until)
+		INSERT INTO outbox (conv_id, msg_id, channel, chat_id, kind, lang, reply, status, next_at, created_at,
+			lease_until, lease_owner)
+		SELECT m.conv_id, m.id, $9, $10, $3, $7, $11, 'pending', $8, $8, l.until,
+			CASE WHEN l.until = 0 THEN '' ELSE $13 END
+		FROM m, l RETURNING id, lease_until`
 	insHandoff = `WITH h AS (INSERT INTO handoffs (conv_id, reason, status, agent, lang, created_at)
 		VALUES (` + convID + `, $2, $3, $4, $5, $6) RETURNING id, conv_id),
 		u AS (UPDATE conversations c SET handoff_id = h.id FROM h WHERE c.id = h.conv_id)
@@ -137,6 +152,11 @@ func buildCommit(c bot.Change) (*pgx.Batch, *bot.Committed, error) {
 	if len(c.Out) > 0 {
 		res.OutboxIDs = make([]int64, len(c.Out))
 	}
+	var until, leaseNow int64
+	var owner string
+	if l := c.Lease; l != nil && l.Owner != "" {
+		until, leaseNow, owner = ms(l.Until), ms(l.Now), l.Owner
+	}
 	for i, o := range c.Out {
 		author := "bot"
 		if o.Kind == bot.KindAgent {
@@ -147,8 +167,15 @@ func buildCommit(c bot.Change) (*pgx.Batch, *bot.Committed, error) {
 			return nil, nil, fmt.Errorf("postgres: encode reply: %w", err)
 		}
 		b.Queue(insOut, id, cv.Channel, o.Kind, author, o.Reply.Text, encodeButtons(o.Reply.Buttons),
-			string(o.Lang), at, o.Channel, o.ChatID, string(reply)).QueryRow(func(r pgx.Row) error {
-			return r.Scan(&res.OutboxIDs[i])
+			string(o.Lang), at, o.Channel, o.ChatID, string(reply), until, owner, leaseNow, i > 0).QueryRow(func(r pgx.Row) error {
+			var lease int64
+			if err := r.Scan(&res.OutboxIDs[i], &lease); err != nil {
+				return err
+			}
+			if i == 0 {
+				res.Leased = lease != 0
+			}
+			return nil
 		})
 	}
 	if h := c.Handoff; h != nil {

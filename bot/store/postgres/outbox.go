@@ -49,7 +49,7 @@ const claimSQL = `WITH c AS (
 		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending' AND p.conv_id = o.conv_id AND p.id < o.id)
 		ORDER BY o.id LIMIT $3
 		FOR UPDATE SKIP LOCKED)
-	UPDATE outbox o SET lease_until = $4 FROM c WHERE o.id = c.id
+	UPDATE outbox o SET lease_until = $4, lease_owner = '' FROM c WHERE o.id = c.id
 	RETURNING ` + outboxCols
 
 // ClaimOutbox implements bot.Store.
@@ -64,6 +64,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, channels []string, now time.Tim
 	items, err := scanOutbox(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
+	}
+	for i := range items {
+		items[i].LeaseUntil = fromMS(ms(now.Add(lease)))
 	}
 	// UPDATE … RETURNING has no order; callers expect the oldest first.
 	sortOutbox(items)
@@ -80,8 +83,9 @@ const (
 	markSent = `WITH o AS (UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, lease_until = 0,
 		last_error = '' WHERE id = $2 RETURNING msg_id)
 		UPDATE messages m SET platform_id = $3 FROM o WHERE m.id = o.msg_id AND $3 <> ''`
-	markDead  = `UPDATE outbox SET status = 'dead', attempts = attempts + 1, lease_until = 0, last_error = $1 WHERE id = $2`
-	markRetry = `UPDATE outbox SET attempts = attempts + 1, next_at = $1, lease_until = 0, last_error = $2 WHERE id = $3`
+	markDead    = `UPDATE outbox SET status = 'dead', attempts = attempts + 1, lease_until = 0, last_error = $1 WHERE id = $2`
+	markRetry   = `UPDATE outbox SET attempts = attempts + 1, next_at = $1, lease_until = 0, last_error = $2 WHERE id = $3`
+	markRelease = `UPDATE outbox SET lease_until = 0 WHERE id = $1 AND status = 'pending'`
 )
 
 // MarkDelivered implements bot.Store: one pipelined batch, which pgx runs
@@ -97,6 +101,8 @@ func (s *Store) MarkDelivered(ctx context.Context, rs []bot.DeliveryResult) erro
 			b.Queue(markSent, ms(r.At), r.ID, r.PlatformID)
 		case r.Dead:
 			b.Queue(markDead, r.Error, r.ID)
+		case r.Released:
+			b.Queue(markRelease, r.ID)
 		default:
 			b.Queue(markRetry, ms(r.NextAt), r.Error, r.ID)
 		}

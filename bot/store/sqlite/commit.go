@@ -14,7 +14,7 @@ import (
 // connection so a Commit does not parse SQL.
 type stmts struct {
 	insConv, updConv, upContact, insMsg, insOutbox, insHandoff, updHandoff, setConvHandoff, insFeedback *sql.Stmt
-	markSent, markSentPID, markDead, markRetry, lease                                                   *sql.Stmt
+	markSent, markSentPID, markDead, markRetry, lease, pendingOf, release                               *sql.Stmt
 	// on the reader pool
 	convByKey, contact *sql.Stmt
 }
@@ -41,7 +41,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		pr(&s.stmts.contact, `SELECT name, lang, audience FROM contacts WHERE channel = ? AND contact_id = ?`),
 		p(&s.stmts.markSent, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,
 			lease_until = 0, last_error = '' WHERE id = ?`),
-		p(&s.stmts.lease, `UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending' AND next_at <= ?
+		p(&s.stmts.lease, `UPDATE outbox SET lease_until = ?, lease_owner = '' WHERE id = ? AND status = 'pending' AND next_at <= ?
 			AND lease_until <= ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
 			AND p.conv_id = outbox.conv_id AND p.id < outbox.id)`),
 		p(&s.stmts.markSentPID, `UPDATE messages SET platform_id = ? WHERE id = (SELECT msg_id FROM outbox WHERE id = ?)`),
@@ -63,7 +63,10 @@ func (s *Store) prepare(ctx context.Context) error {
 			intent, lang, verdict, confidence, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (channel, platform_id) WHERE kind = 'client' AND platform_id <> '' DO NOTHING`),
 		p(&s.stmts.insOutbox, `INSERT INTO outbox (conv_id, msg_id, channel, chat_id, kind, lang, reply, status,
-			next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
+			next_at, created_at, lease_until, lease_owner) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
+		p(&s.stmts.pendingOf, `SELECT EXISTS (SELECT 1 FROM outbox INDEXED BY outbox_pending
+			WHERE status = 'pending' AND conv_id = ? AND NOT (lease_owner = ? AND lease_until > ?))`),
+		p(&s.stmts.release, `UPDATE outbox SET lease_until = 0 WHERE id = ? AND status = 'pending'`),
 		p(&s.stmts.insHandoff, `INSERT INTO handoffs (conv_id, reason, status, agent, lang, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`),
 		p(&s.stmts.updHandoff, `UPDATE handoffs SET status = ?, agent = ?, taken_at = ?, resolved_at = ?,
@@ -76,7 +79,7 @@ func (s *Store) prepare(ctx context.Context) error {
 func (st *stmts) close() {
 	for _, s := range []*sql.Stmt{st.insConv, st.updConv, st.upContact, st.insMsg, st.insOutbox,
 		st.insHandoff, st.updHandoff, st.setConvHandoff, st.insFeedback, st.markSent, st.markSentPID, st.markDead,
-		st.markRetry, st.lease, st.convByKey, st.contact} {
+		st.markRetry, st.lease, st.pendingOf, st.release, st.convByKey, st.contact} {
 		if s != nil {
 			s.Close()
 		}
@@ -253,6 +256,19 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, c bot.Change) (bot.Com
 		}
 	}
 	insOut := tx.StmtContext(ctx, s.stmts.insOutbox)
+	// The replies are leased only when every reply pending before them is
+	// the same dispatcher's.
+	var lease int64
+	var owner string
+	if l := c.Lease; len(c.Out) > 0 && l != nil && l.Owner != "" {
+		var blocked bool
+		if err := tx.StmtContext(ctx, s.stmts.pendingOf).QueryRowContext(ctx, res.ConvID, l.Owner, ms(l.Now)).Scan(&blocked); err != nil {
+			return res, fmt.Errorf("sqlite: pending outbox: %w", err)
+		}
+		if !blocked {
+			lease, owner, res.Leased = ms(l.Until), l.Owner, true
+		}
+	}
 	for _, o := range c.Out {
 		author := "bot"
 		if o.Kind == bot.KindAgent {
@@ -271,7 +287,7 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, c bot.Change) (bot.Com
 		if err != nil {
 			return res, fmt.Errorf("sqlite: encode reply: %w", err)
 		}
-		r, err = insOut.ExecContext(ctx, res.ConvID, msgID, o.Channel, o.ChatID, o.Kind, string(o.Lang), string(reply), at, at)
+		r, err = insOut.ExecContext(ctx, res.ConvID, msgID, o.Channel, o.ChatID, o.Kind, string(o.Lang), string(reply), at, at, lease, owner)
 		if err != nil {
 			return res, fmt.Errorf("sqlite: insert outbox: %w", err)
 		}

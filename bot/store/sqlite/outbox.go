@@ -67,6 +67,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, channels []string, now time.Tim
 				return err
 			}
 			if n, _ := r.RowsAffected(); n == 1 {
+				it.LeaseUntil = fromMS(ms(now.Add(lease)))
 				claimed = append(claimed, it)
 			}
 		}
@@ -114,6 +115,8 @@ func (s *Store) MarkDelivered(ctx context.Context, rs []bot.DeliveryResult) erro
 				}
 			case r.Dead:
 				_, err = tx.StmtContext(ctx, s.stmts.markDead).ExecContext(ctx, r.Error, r.ID)
+			case r.Released:
+				_, err = tx.StmtContext(ctx, s.stmts.release).ExecContext(ctx, r.ID)
 			default:
 				_, err = tx.StmtContext(ctx, s.stmts.markRetry).ExecContext(ctx, ms(r.NextAt), r.Error, r.ID)
 			}

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"concurrent commits fail alone", testConcurrentIsolation},
 		{"outbox order and lease", testOutboxOrder},
 		{"outbox retry and dead letter", testOutboxRetryDead},
+		{"outbox leased at commit", testLeaseAtCommit},
 		{"handoff life cycle", testHandoffs},
 		{"transcript", testTranscript},
 		{"report", testReport},
@@ -258,6 +259,63 @@ func testOutboxOrder(t *testing.T, s bot.Store) {
 	tr, err := s.Transcript(context.Background(), items[0].ConvID, 0, 0)
 	if err != nil || len(tr) != 2 || tr[0].PlatformID != "p-a1" {
 		t.Fatalf("transcript %+v %v", tr, err)
+	}
+}
+
+// testLeaseAtCommit: replies are leased to a dispatcher at commit only
+// when every reply of the conversation pending before them is that
+// dispatcher's, under a lease that has not ended; a released row is
+// claimed again with its attempts unchanged.
+func testLeaseAtCommit(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	a, b, c := conv("la"), conv("lb"), conv("lc")
+	mine := &bot.Lease{Owner: "A", Now: t0, Until: t0.Add(time.Minute)}
+	send := func(cv *bot.Conversation, l *bot.Lease, texts ...string) bot.Committed {
+		t.Helper()
+		var outs []bot.Outbound
+		for _, x := range texts {
+			outs = append(outs, out(*cv, x))
+		}
+		res := commit(t, s, bot.Change{Conversation: *cv, Out: outs, Lease: l})
+		cv.ID, cv.Version = res.ConvID, res.Version
+		return res
+	}
+	first := send(&a, mine, "a1", "a2")
+	if !first.Leased || len(first.OutboxIDs) != 2 {
+		t.Fatalf("first commit %+v, want both replies leased", first)
+	}
+	if r := send(&a, mine, "a3"); !r.Leased {
+		t.Fatal("a3 not leased behind the same dispatcher's a1 and a2")
+	}
+	if r := send(&a, &bot.Lease{Owner: "B", Now: t0, Until: t0.Add(time.Minute)}, "a4"); r.Leased {
+		t.Fatal("a4 leased to B behind A's rows")
+	}
+	if r := send(&b, nil, "b1"); r.Leased {
+		t.Fatal("leased without a Lease")
+	}
+	if got := claim(t, s, t0, 10); len(got) != 1 || got[0].Reply.Text != "b1" {
+		t.Fatalf("claim during the lease: %+v, want only b1", got)
+	}
+	// a1 is sent; a2 was never tried (a1's sender gave it back).
+	if err := s.MarkDelivered(ctx, []bot.DeliveryResult{{ID: first.OutboxIDs[0], Sent: true, At: t0},
+		{ID: first.OutboxIDs[1], Released: true, At: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	got := claim(t, s, t0, 10)
+	if len(got) != 1 || got[0].ID != first.OutboxIDs[1] || got[0].Attempts != 0 || !got[0].NextAt.Equal(t0) {
+		t.Fatalf("after release: %+v, want a2 with 0 attempts, due at t0", got)
+	}
+	if !got[0].LeaseUntil.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("claimed lease ends %v, want %v", got[0].LeaseUntil, t0.Add(time.Minute))
+	}
+	// a2 is now claimed, by nobody's commit lease: A's next reply waits.
+	if r := send(&a, mine, "a5"); r.Leased {
+		t.Fatal("a5 leased behind a claimed row")
+	}
+	// A lease that has ended is nobody's.
+	send(&c, mine, "c1")
+	if r := send(&c, &bot.Lease{Owner: "A", Now: t0.Add(2 * time.Minute), Until: t0.Add(3 * time.Minute)}, "c2"); r.Leased {
+		t.Fatal("c2 leased behind c1 whose lease had ended")
 	}
 }
 
