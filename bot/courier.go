@@ -97,11 +97,11 @@ func (d *Dispatcher) wasBehind(convID int64) bool {
 
 // forgetBehind drops the conversations not sending here: whatever holds
 // their head, the poll's claims find their replies from now on.
-func (d *Dispatcher) forgetBehind(here map[int64]bool) {
+func (d *Dispatcher) forgetBehind(here func(conv int64) bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for conv := range d.behind {
-		if !here[conv] {
+		if !here(conv) {
 			delete(d.behind, conv)
 		}
 	}
@@ -234,10 +234,5 @@ func (f *inflight) ids() []int64 {
 	return ids
 }
 
-func (f *inflight) convs() map[int64]bool {
-	m := make(map[int64]bool, len(f.perConv))
-	for conv := range f.perConv {
-		m[conv] = true
-	}
-	return m
-}
+// busy reports whether a row of conv is being sent.
+func (f *inflight) busy(conv int64) bool { return f.perConv[conv] > 0 }

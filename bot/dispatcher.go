@@ -185,9 +185,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			if next != nil {
 				start(next)
 			}
-			for _, it := range dropped {
-				release = append(release, DeliveryResult{ID: it.ID, Released: true, At: now})
-			}
+			release = append(release, released(dropped, now)...)
 		}
 		if len(release) > 0 {
 			unrecorded = append(unrecorded, release...) // recorded at the next result or poll
@@ -199,13 +197,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		cancelSends()
 		now := d.cfg.Now()
 		for b := d.popDirect(); b != nil; b = d.popDirect() {
-			for _, it := range b {
-				unrecorded = append(unrecorded, DeliveryResult{ID: it.ID, Released: true, At: now})
-			}
+			unrecorded = append(unrecorded, released(b, now)...)
 		}
-		for _, it := range sending.dropWaiting() {
-			unrecorded = append(unrecorded, DeliveryResult{ID: it.ID, Released: true, At: now})
-		}
+		unrecorded = append(unrecorded, released(sending.dropWaiting(), now)...)
 		record(nil)
 		grace := time.NewTimer(abortGrace)
 		defer grace.Stop()
@@ -248,9 +242,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			if run != nil {
 				start(run)
 			}
-			for _, it := range drop {
-				unrecorded = append(unrecorded, DeliveryResult{ID: it.ID, Released: true, At: d.cfg.Now()})
-			}
+			unrecorded = append(unrecorded, released(drop, d.cfg.Now())...)
 		}
 		if claim && sending.sending() < d.cfg.Concurrency && claimCtx.Err() == nil {
 			claim = false
@@ -292,7 +284,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-d.kick:
 		case <-tk.C:
 			record(nil) // outcomes the store refused before
-			d.forgetBehind(sending.convs())
+			d.forgetBehind(sending.busy)
 			claim = len(unrecorded) == 0
 		case r := <-results:
 			record(drain(results, []DeliveryResult{r}))
@@ -308,22 +300,33 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // must not overtake it. So are rows whose lease would end mid-send, since
 // another process may claim them then.
 func (d *Dispatcher) sendInOrder(ctx context.Context, batch []OutboxItem, results chan<- DeliveryResult) {
-	for i, it := range batch {
-		if it.LeaseUntil.IsZero() || !d.cfg.Now().Add(d.cfg.SendTimeout).After(it.LeaseUntil) {
-			r := d.send(ctx, it)
+	release := func(rest []OutboxItem) {
+		for _, r := range released(rest, d.cfg.Now()) {
 			results <- r
-			if r.Sent {
-				continue
-			}
-		} else {
-			d.log.Warn("outbox: lease too short to send, left for a claim", "id", it.ID, "channel", it.Channel)
-			results <- DeliveryResult{ID: it.ID, Released: true, At: d.cfg.Now()}
 		}
-		for _, rest := range batch[i+1:] {
-			results <- DeliveryResult{ID: rest.ID, Released: true, At: d.cfg.Now()}
-		}
-		return
 	}
+	for i, it := range batch {
+		if !it.LeaseUntil.IsZero() && d.cfg.Now().Add(d.cfg.SendTimeout).After(it.LeaseUntil) {
+			d.log.Warn("outbox: lease too short to send, left for a claim", "id", it.ID, "channel", it.Channel)
+			release(batch[i:])
+			return
+		}
+		r := d.send(ctx, it)
+		results <- r
+		if !r.Sent {
+			release(batch[i+1:])
+			return
+		}
+	}
+}
+
+// released is the outcome of rows given back unsent.
+func released(items []OutboxItem, now time.Time) []DeliveryResult {
+	rs := make([]DeliveryResult, len(items))
+	for i, it := range items {
+		rs[i] = DeliveryResult{ID: it.ID, Released: true, At: now}
+	}
+	return rs
 }
 
 // drain adds the results already waiting, so they are recorded in one

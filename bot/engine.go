@@ -121,11 +121,8 @@ func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversa
 		convOK, ctOK, ctStored = true, true, cs.ContactFound
 	}
 	if !convOK {
-		conv, err = e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			conv = newConv
-		case err != nil:
+		c, err := e.cfg.Store.Conversation(ctx, m.Channel, m.ChatID)
+		if conv, _, err = orMissing(c, err, newConv); err != nil {
 			return conv, ct, false, err
 		}
 	}
@@ -133,17 +130,24 @@ func (e *Engine) load(ctx context.Context, m Message, key string) (conv Conversa
 		conv.Caps = caps
 	}
 	if !ctOK {
-		ct, err = e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			ct = newContact
-		case err != nil:
+		c, err := e.cfg.Store.Contact(ctx, m.Channel, m.ContactID)
+		if ct, ctStored, err = orMissing(c, err, newContact); err != nil {
 			return conv, ct, false, err
-		default:
-			ctStored = true
 		}
 	}
 	return conv, ct, ctStored, nil
+}
+
+// orMissing returns what a store read found, or missing (and found false)
+// when it was ErrNotFound.
+func orMissing[T any](v T, err error, missing T) (_ T, found bool, _ error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return missing, false, nil
+	case err != nil:
+		return v, false, err
+	}
+	return v, true, nil
 }
 
 // commitLoop decides and commits, deciding again when the conversation
