@@ -102,7 +102,7 @@ func buildChannels(ctx context.Context, e env, d channelDeps) (channelSet, error
 			return set, err
 		}
 		tg, err := telegram.New(telegram.Config{Token: tok, APIURL: e.getenv("SUPPORTBOT_TELEGRAM_API_URL"),
-			WebhookSecret: secret, Logger: d.log, GlobalRate: global, ChatRate: perChat})
+			WebhookSecret: secret, HTTPClient: d.http, Logger: d.log, GlobalRate: global, ChatRate: perChat})
 		if err != nil {
 			return set, err
 		}
@@ -145,7 +145,7 @@ func buildChannels(ctx context.Context, e env, d channelDeps) (channelSet, error
 
 	if tok := e.getenv("SUPPORTBOT_DISCORD_TOKEN"); tok != "" {
 		dc, err := discord.New(discord.Config{Token: tok, APIURL: e.getenv("SUPPORTBOT_DISCORD_API_URL"),
-			GuildChannels: splitList(e.getenv("SUPPORTBOT_DISCORD_CHANNELS")), Logger: d.log})
+			GuildChannels: splitList(e.getenv("SUPPORTBOT_DISCORD_CHANNELS")), HTTPClient: d.http, Logger: d.log})
 		if err != nil {
 			return set, err
 		}

@@ -42,6 +42,7 @@ type loadReport struct {
 	expected, received, lost, duplicated int
 	ackP50, ackP99, replyP50, replyP99   time.Duration
 	faulted, callbacks                   int64
+	conns, sends                         int64 // connections opened to the platforms, sends accepted
 	throughput                           float64
 	restarts                             int
 	// inDoubt counts the duplicates that are resends of messages the
@@ -283,6 +284,7 @@ func loadtest(ctx context.Context, c loadConfig, out io.Writer) (loadReport, err
 	rep.ackP50, rep.ackP99 = percentile(acks, 50), percentile(acks, 99)
 	rep.replyP50, rep.replyP99 = percentile(replies, 50), percentile(replies, 99)
 	rep.faulted, rep.callbacks = p.faulted.Load(), p.callbacks.Load()
+	rep.conns, rep.sends = p.conns.Load(), p.sends.Load()
 	if s := rep.elapsed.Seconds(); s > 0 {
 		rep.throughput = float64(rep.sent) / s
 	}
@@ -358,6 +360,7 @@ func (r loadReport) print(w io.Writer) {
 	fmt.Fprintf(w, "  webhook ack         p50 %s   p99 %s   (%d redeliveries after 5xx or connection errors)\n", ms(r.ackP50), ms(r.ackP99), r.retries)
 	fmt.Fprintf(w, "  reply latency       p50 %s   p99 %s   (webhook POST to reply at the fake platform)\n", ms(r.replyP50), ms(r.replyP99))
 	fmt.Fprintf(w, "  platform faults     %d sends refused, %d restarts\n", r.faulted, r.restarts)
+	fmt.Fprintf(w, "  platform conns      %d opened for %d sends\n", r.conns, r.sends)
 	fmt.Fprintf(w, "  messages sent       %d  (%d not acknowledged before the cap)\n", r.sent, r.unacked)
 	fmt.Fprintf(w, "  replies expected    %d\n", r.expected)
 	fmt.Fprintf(w, "  replies received    %d  (%d waits over --reply-wait)\n", r.received, r.timeouts)

@@ -57,6 +57,7 @@ type ltPlatforms struct {
 	sends      atomic.Int64 // messages accepted
 	callbacks  atomic.Int64 // answerCallbackQuery calls
 	webhookSet atomic.Int64 // setWebhook calls
+	conns      atomic.Int64 // connections the instances opened
 
 	mu    sync.Mutex
 	chats map[string]*chatLog // "telegram:<chat id>" or "sms:<number>"
@@ -72,7 +73,12 @@ func startLtPlatforms() (*ltPlatforms, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/bot"+ltTelegramToken+"/{method}", p.telegram)
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", p.twilio)
-	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				p.conns.Add(1)
+			}
+		}}
 	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
 }

@@ -35,16 +35,22 @@ func TestLoadtestSmall(t *testing.T) {
 		name  string
 		fault string
 		inst  int
+		db    string
 	}{
-		{"sqlite", "none", 1},
-		{"platform 429", "429", 1},
-		{"instance killed", "kill", 1},
+		{"sqlite", "none", 1, "sqlite"},
+		{"platform 429", "429", 1, "sqlite"},
+		{"instance killed", "kill", 1, "sqlite"},
+		{"postgres, 2 instances", "none", 2, "postgres"},
+	}
+	pgURL := defaultPostgresURL // the server of the development and CI machines
+	if u := os.Getenv("SUPPORTBOT_TEST_DATABASE_URL"); u != "" {
+		pgURL = u
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			c := loadConfig{instances: tt.inst, clients: 10, messages: 6, duration: 40 * time.Second,
-				replyWait: 15 * time.Second, settle: time.Second, db: "sqlite", fault: tt.fault,
+				replyWait: 15 * time.Second, settle: time.Second, db: tt.db, dbURL: pgURL, fault: tt.fault,
 				faultAt: 0, faultAfter: 20, faultFor: time.Second, // a third into the run
 				argv: []string{os.Args[0], "-test.run=^TestLoadtestHelperServe$", "--"},
 				env:  []string{"SUPPORTBOT_LOADTEST_CHILD=1"}}
@@ -72,6 +78,12 @@ func TestLoadtestSmall(t *testing.T) {
 				if rep.restarts != 1 {
 					t.Errorf("%d restarts, want 1", rep.restarts)
 				}
+			}
+			// Calls reuse kept-alive connections: each process has at most
+			// one send and one button answer per client in flight, and a
+			// few start-up calls (without reuse: about one per send).
+			if most := int64((tt.inst + rep.restarts) * (2*c.clients + 4)); rep.conns > most {
+				t.Errorf("%d platform connections for %d sends, want at most %d: connections are not reused", rep.conns, rep.sends, most)
 			}
 			if rep.callbacks == 0 {
 				t.Error("no Telegram button press was answered")

@@ -67,7 +67,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	defer st.Close()
 
 	// HTTP clients for the platforms: one per process, with timeouts.
-	hc := &http.Client{Timeout: 60 * time.Second}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: platformTransport()}
 	set, err := buildChannels(ctx, e, channelDeps{store: st, log: log, http: hc, dataDir: dataDir, reload: live.Reload})
 	for _, c := range set.closers {
 		defer c() // after the loops below stopped: flushes queued agent-side work
@@ -213,4 +213,19 @@ func limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxIdlePerPlatform is how many idle connections to one platform API the
+// process keeps. The dispatcher sends to a platform from many goroutines
+// at once; with net/http's default of 2, every send beyond the second
+// opens a new connection (and TLS session) and closes it afterwards.
+const maxIdlePerPlatform = 64
+
+// platformTransport is http.DefaultTransport's setup with room for the
+// dispatcher's concurrent sends.
+func platformTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdlePerPlatform
+	t.MaxIdleConns = 4 * maxIdlePerPlatform
+	return t
 }

@@ -24,15 +24,11 @@ func (s *Store) SetOptOut(ctx context.Context, channel, chatID string, out bool)
 
 // OptedOut reports whether a chat opted out; an unknown chat has not.
 func (s *Store) OptedOut(ctx context.Context, channel, chatID string) (bool, error) {
-	var v bool
-	err := s.pool.QueryRow(ctx, `SELECT opted_out FROM chat_state WHERE channel = $1 AND chat_id = $2`, channel, chatID).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
+	st, err := s.chatStates.do(ctx, chatKey{channel: channel, chatID: chatID})
 	if err != nil {
 		return false, fmt.Errorf("postgres: load opt-out: %w", err)
 	}
-	return v, nil
+	return st.optedOut, nil
 }
 
 // SetLastInbound records an inbound message at t; it never moves back,
@@ -49,13 +45,30 @@ func (s *Store) SetLastInbound(ctx context.Context, channel, chatID string, t ti
 
 // LastInbound returns when the chat last wrote; zero when never.
 func (s *Store) LastInbound(ctx context.Context, channel, chatID string) (time.Time, error) {
-	var v int64
-	err := s.pool.QueryRow(ctx, `SELECT last_inbound FROM chat_state WHERE channel = $1 AND chat_id = $2`, channel, chatID).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return time.Time{}, nil
-	}
+	st, err := s.chatStates.do(ctx, chatKey{channel: channel, chatID: chatID})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("postgres: load last inbound: %w", err)
 	}
-	return fromMS(v), nil
+	return fromMS(st.lastInbound), nil
+}
+
+// chatState is a chat_state row; the zero value is an unknown chat's.
+type chatState struct {
+	optedOut    bool
+	lastInbound int64
+}
+
+// chatStateGroup reads the chat_state rows of ks in one batch: the SMS
+// channel checks the opt-out before every send, from many goroutines.
+func (s *Store) chatStateGroup(ctx context.Context, ks []chatKey) ([]chatState, []error) {
+	return readGroup(ctx, s.pool, ks, func(b *pgx.Batch, k chatKey, st *chatState) {
+		b.Queue(`SELECT opted_out, last_inbound FROM chat_state WHERE channel = $1 AND chat_id = $2`, k.channel, k.chatID).
+			QueryRow(func(r pgx.Row) error {
+				err := r.Scan(&st.optedOut, &st.lastInbound)
+				if errors.Is(err, pgx.ErrNoRows) {
+					return nil
+				}
+				return err
+			})
+	})
 }

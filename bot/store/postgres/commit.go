@@ -1,10 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -78,8 +81,17 @@ const (
 // inbound violates the messages_dedupe index (ErrDuplicate), and a second
 // creation of one chat's conversation the conversations_chat constraint
 // (ErrConflict).
+//
+// Commits that arrive while others are in flight share one transaction
+// (commitGroup).
 func (s *Store) Commit(ctx context.Context, c bot.Change) (bot.Committed, error) {
-	b, res, err := buildCommit(c)
+	return s.commits.do(ctx, c)
+}
+
+// commitOne commits c in a transaction of its own.
+func (s *Store) commitOne(ctx context.Context, c bot.Change) (bot.Committed, error) {
+	b := &pgx.Batch{}
+	res, err := buildCommit(b, c)
 	if err != nil {
 		return bot.Committed{}, err
 	}
@@ -87,6 +99,75 @@ func (s *Store) Commit(ctx context.Context, c bot.Change) (bot.Committed, error)
 		return bot.Committed{}, classify(err, c)
 	}
 	return *res, nil
+}
+
+// commitGroup is the group commit: the changes of concurrent webhooks go
+// in one batch, one transaction and one WAL flush. Their conversation
+// rows are locked in one global order, so that two instances' groups do
+// not deadlock. When the server refuses the group (a redelivery, a
+// version conflict), nothing of it was written, and each change is
+// committed alone to learn which one failed and why; an error that may
+// have come after the commit (a lost connection) is every change's
+// answer, as it would be for a single commit.
+func (s *Store) commitGroup(ctx context.Context, cs []bot.Change) ([]bot.Committed, []error) {
+	outs, errs := make([]bot.Committed, len(cs)), make([]error, len(cs))
+	if len(cs) == 1 {
+		outs[0], errs[0] = s.commitOne(ctx, cs[0])
+		return outs, errs
+	}
+	order := make([]int, len(cs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareLockOrder(cs[a].Conversation, cs[b].Conversation) })
+	b := &pgx.Batch{}
+	res := make([]*bot.Committed, len(cs))
+	for _, i := range order {
+		res[i], errs[i] = buildCommit(b, cs[i])
+	}
+	if b.Len() == 0 {
+		return outs, errs
+	}
+	err := s.pool.SendBatch(ctx, b).Close()
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		for i, r := range res {
+			if r != nil {
+				outs[i] = *r
+			}
+		}
+	case errors.As(err, &pe): // rolled back: find out which change and why
+		var wg sync.WaitGroup
+		for i, c := range cs {
+			if res[i] != nil {
+				wg.Go(func() { outs[i], errs[i] = s.commitOne(ctx, c) })
+			}
+		}
+		wg.Wait()
+	default:
+		for i, c := range cs {
+			if res[i] != nil {
+				errs[i] = classify(err, c)
+			}
+		}
+	}
+	return outs, errs
+}
+
+// compareLockOrder orders conversations as their row locks are taken in
+// a group: stored ones by id, then new ones by chat.
+func compareLockOrder(a, b bot.Conversation) int {
+	if (a.ID == 0) != (b.ID == 0) {
+		if a.ID == 0 {
+			return 1
+		}
+		return -1
+	}
+	if a.ID != 0 {
+		return cmp.Compare(a.ID, b.ID)
+	}
+	return cmp.Compare(a.Key(), b.Key())
 }
 
 // classify maps database errors that mean "someone else got there first"
@@ -110,21 +191,28 @@ func classify(err error, c bot.Change) error {
 	return fmt.Errorf("postgres: commit: %w", err)
 }
 
-// buildCommit queues the statements of c; res is filled in as the batch's
-// results are read.
-func buildCommit(c bot.Change) (*pgx.Batch, *bot.Committed, error) {
+// buildCommit queues the statements of c on b; res is filled in as the
+// batch's results are read. On error nothing was queued.
+func buildCommit(b *pgx.Batch, c bot.Change) (*bot.Committed, error) {
 	res := &bot.Committed{}
 	at := ms(c.At)
 	cv := c.Conversation
 	caps, err := json.Marshal(cv.Caps)
 	if err != nil {
-		return nil, nil, fmt.Errorf("postgres: encode caps: %w", err)
+		return nil, fmt.Errorf("postgres: encode caps: %w", err)
 	}
 	dialog, err := json.Marshal(cv.Dialog)
 	if err != nil {
-		return nil, nil, fmt.Errorf("postgres: encode dialog: %w", err)
+		return nil, fmt.Errorf("postgres: encode dialog: %w", err)
 	}
-	b := &pgx.Batch{}
+	replies := make([]string, len(c.Out)) // encoded before anything is queued
+	for i, o := range c.Out {
+		r, err := json.Marshal(o.Reply)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: encode reply: %w", err)
+		}
+		replies[i] = string(r)
+	}
 	var id *int64 // $1 of the later statements: nil until the conversation exists
 	if cv.ID == 0 {
 		res.Version = 1
@@ -162,12 +250,8 @@ func buildCommit(c bot.Change) (*pgx.Batch, *bot.Committed, error) {
 		if o.Kind == bot.KindAgent {
 			author = cv.Agent
 		}
-		reply, err := json.Marshal(o.Reply)
-		if err != nil {
-			return nil, nil, fmt.Errorf("postgres: encode reply: %w", err)
-		}
 		b.Queue(insOut, id, cv.Channel, o.Kind, author, o.Reply.Text, encodeButtons(o.Reply.Buttons),
-			string(o.Lang), at, o.Channel, o.ChatID, string(reply), until, owner, leaseNow, i > 0).QueryRow(func(r pgx.Row) error {
+			string(o.Lang), at, o.Channel, o.ChatID, replies[i], until, owner, leaseNow, i > 0).QueryRow(func(r pgx.Row) error {
 			var lease int64
 			if err := r.Scan(&res.OutboxIDs[i], &lease); err != nil {
 				return err
@@ -197,7 +281,7 @@ func buildCommit(c bot.Change) (*pgx.Batch, *bot.Committed, error) {
 		}
 		b.Queue(insFeedback, id, string(f.Intent), string(f.Lang), helpful, at)
 	}
-	return b, res, nil
+	return res, nil
 }
 
 func encodeButtons(bs []bot.Button) string {

@@ -4,11 +4,14 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hexfit/supportbot/bot"
 )
@@ -89,11 +92,41 @@ const (
 )
 
 // MarkDelivered implements bot.Store: one pipelined batch, which pgx runs
-// as one implicit transaction.
+// as one implicit transaction, shared with the MarkDelivered calls in
+// flight at the same time (markGroup).
 func (s *Store) MarkDelivered(ctx context.Context, rs []bot.DeliveryResult) error {
 	if len(rs) == 0 {
 		return nil
 	}
+	_, err := s.marks.do(ctx, rs)
+	return err
+}
+
+// markGroup records the results of several calls in one transaction. When
+// the server refuses it, nothing was written, and each call's results are
+// recorded alone.
+func (s *Store) markGroup(ctx context.Context, calls [][]bot.DeliveryResult) ([]struct{}, []error) {
+	outs, errs := make([]struct{}, len(calls)), make([]error, len(calls))
+	err := s.mark(ctx, slices.Concat(calls...))
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+	case len(calls) > 1 && errors.As(err, &pe):
+		var wg sync.WaitGroup
+		for i, rs := range calls {
+			wg.Go(func() { errs[i] = s.mark(ctx, rs) })
+		}
+		wg.Wait()
+	default:
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return outs, errs
+}
+
+// mark records rs in one batch.
+func (s *Store) mark(ctx context.Context, rs []bot.DeliveryResult) error {
 	b := &pgx.Batch{}
 	for _, r := range rs {
 		switch {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hexfit/supportbot/bot"
 )
@@ -75,12 +77,56 @@ func (s *Store) ConversationByID(ctx context.Context, id int64) (bot.Conversatio
 	return c, nil
 }
 
+// chatKey is what LoadChat reads.
+type chatKey struct{ channel, chatID, contactID string }
+
 // LoadChat implements bot.ChatLoader: both reads in one pipelined batch,
-// one round trip.
+// one round trip, shared with the LoadChats in flight at the same time
+// (loadGroup).
 func (s *Store) LoadChat(ctx context.Context, channel, chatID, contactID string) (bot.ChatState, error) {
-	var cs bot.ChatState
+	cs, err := s.loads.do(ctx, chatKey{channel, chatID, contactID})
+	if err != nil {
+		return cs, fmt.Errorf("postgres: load chat: %w", err)
+	}
+	return cs, nil
+}
+
+// loadGroup reads the chats of ks in one batch.
+func (s *Store) loadGroup(ctx context.Context, ks []chatKey) ([]bot.ChatState, []error) {
+	return readGroup(ctx, s.pool, ks, queueLoadChat)
+}
+
+// readGroup runs the reads that queue queues for each key in one batch.
+// Reads change nothing, so when the batch fails each key is read again
+// alone, and only its own error is its answer.
+func readGroup[K, V any](ctx context.Context, pool *pgxpool.Pool, ks []K, queue func(*pgx.Batch, K, *V)) ([]V, []error) {
+	outs, errs := make([]V, len(ks)), make([]error, len(ks))
 	b := &pgx.Batch{}
-	b.Queue(convByChat, channel, chatID).QueryRow(func(r pgx.Row) error {
+	for i, k := range ks {
+		queue(b, k, &outs[i])
+	}
+	err := pool.SendBatch(ctx, b).Close()
+	switch {
+	case err == nil:
+	case len(ks) == 1:
+		errs[0] = fmt.Errorf("postgres: read: %w", err)
+	default:
+		var wg sync.WaitGroup
+		for i, k := range ks {
+			wg.Go(func() {
+				o, e := readGroup(ctx, pool, []K{k}, queue)
+				outs[i], errs[i] = o[0], e[0]
+			})
+		}
+		wg.Wait()
+	}
+	return outs, errs
+}
+
+// queueLoadChat queues the reads of k's conversation and contact, to be
+// scanned into cs.
+func queueLoadChat(b *pgx.Batch, k chatKey, cs *bot.ChatState) {
+	b.Queue(convByChat, k.channel, k.chatID).QueryRow(func(r pgx.Row) error {
 		c, err := scanConv(r)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -88,18 +134,14 @@ func (s *Store) LoadChat(ctx context.Context, channel, chatID, contactID string)
 		cs.Conversation, cs.ConversationFound = c, err == nil
 		return err
 	})
-	b.Queue(contactSQL, channel, contactID).QueryRow(func(r pgx.Row) error {
-		c, err := scanContact(r, channel, contactID)
+	b.Queue(contactSQL, k.channel, k.contactID).QueryRow(func(r pgx.Row) error {
+		c, err := scanContact(r, k.channel, k.contactID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		cs.Contact, cs.ContactFound = c, err == nil
 		return err
 	})
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return bot.ChatState{}, fmt.Errorf("postgres: load chat: %w", err)
-	}
-	return cs, nil
 }
 
 // Contact implements bot.Store.
