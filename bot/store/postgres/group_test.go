@@ -19,6 +19,23 @@ func groupMessage(c bot.Conversation, pid string) bot.Change {
 		Out:     []bot.Outbound{{Channel: c.Channel, ChatID: c.ChatID, Kind: bot.KindBot, Reply: bot.Reply{Text: "a " + pid}}}}
 }
 
+// newChat is a conversation not stored yet.
+func newChat(chat string) bot.Conversation {
+	return bot.Conversation{Channel: "test", ChatID: chat, State: bot.StateBot}
+}
+
+// commitAlone commits message pid of conv in a transaction of its own and
+// returns conv as stored.
+func commitAlone(t *testing.T, s *Store, conv bot.Conversation, pid string) bot.Conversation {
+	t.Helper()
+	res, err := s.commitOne(context.Background(), groupMessage(conv, pid))
+	if err != nil {
+		t.Fatalf("commit %s: %v", pid, err)
+	}
+	conv.ID, conv.Version = res.ConvID, res.Version
+	return conv
+}
+
 // A group of new conversations shares one transaction; each change's
 // statements must still land on its own conversation (the ids drawn in
 // the group) and report its own ids.
@@ -29,8 +46,7 @@ func TestCommitGroupOfNewConversations(t *testing.T) {
 	const n = 5
 	cs := make([]bot.Change, n)
 	for i := range cs {
-		cs[i] = groupMessage(bot.Conversation{Channel: "test", ChatID: fmt.Sprint("new-", n-i), State: bot.StateBot},
-			fmt.Sprint("p", i))
+		cs[i] = groupMessage(newChat(fmt.Sprint("new-", n-i)), fmt.Sprint("p", i))
 	}
 	outs, errs := s.commitGroup(ctx, cs)
 	seen := map[int64]bool{}
@@ -76,32 +92,16 @@ func TestCommitGroupIsolatesARefusedChange(t *testing.T) {
 		want    error
 	}{
 		{"redelivered inbound", func(t *testing.T, s *Store) bot.Change {
-			c := groupMessage(bot.Conversation{Channel: "test", ChatID: "dup", State: bot.StateBot}, "dup-1")
-			res, err := s.commitOne(context.Background(), c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Conversation.ID, c.Conversation.Version = res.ConvID, res.Version
-			return c // the same platform id again
+			return groupMessage(commitAlone(t, s, newChat("dup"), "dup-1"), "dup-1") // the same platform id again
 		}, bot.ErrDuplicate},
 		{"stale version", func(t *testing.T, s *Store) bot.Change {
-			c := groupMessage(bot.Conversation{Channel: "test", ChatID: "stale", State: bot.StateBot}, "stale-1")
-			res, err := s.commitOne(context.Background(), c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Conversation.ID, c.Conversation.Version = res.ConvID, res.Version
-			if _, err := s.commitOne(context.Background(), groupMessage(c.Conversation, "stale-2")); err != nil {
-				t.Fatal(err)
-			}
-			return groupMessage(c.Conversation, "stale-3") // decided on version 1, now 2
+			v1 := commitAlone(t, s, newChat("stale"), "stale-1")
+			commitAlone(t, s, v1, "stale-2")
+			return groupMessage(v1, "stale-3") // decided on version 1, now 2
 		}, bot.ErrConflict},
 		{"conversation created elsewhere", func(t *testing.T, s *Store) bot.Change {
-			conv := bot.Conversation{Channel: "test", ChatID: "twice", State: bot.StateBot}
-			if _, err := s.commitOne(context.Background(), groupMessage(conv, "twice-1")); err != nil {
-				t.Fatal(err)
-			}
-			return groupMessage(conv, "twice-2") // creates it again
+			commitAlone(t, s, newChat("twice"), "twice-1")
+			return groupMessage(newChat("twice"), "twice-2") // creates it again
 		}, bot.ErrConflict},
 	}
 	for _, tt := range tests {
@@ -112,9 +112,9 @@ func TestCommitGroupIsolatesARefusedChange(t *testing.T) {
 			refused := tt.refused(t, s)
 			before, _ := s.PendingOutbox(ctx, "test")
 			cs := []bot.Change{
-				groupMessage(bot.Conversation{Channel: "test", ChatID: "a", State: bot.StateBot}, "a-1"),
+				groupMessage(newChat("a"), "a-1"),
 				refused,
-				groupMessage(bot.Conversation{Channel: "test", ChatID: "b", State: bot.StateBot}, "b-1"),
+				groupMessage(newChat("b"), "b-1"),
 			}
 			outs, errs := s.commitGroup(ctx, cs)
 			if !errors.Is(errs[1], tt.want) {
@@ -143,10 +143,7 @@ func TestReadGroupFailsPerKey(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
 	for _, chat := range []string{"ok-1", "broken", "ok-2"} {
-		c := groupMessage(bot.Conversation{Channel: "test", ChatID: chat, State: bot.StateBot}, chat)
-		if _, err := s.commitOne(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+		commitAlone(t, s, newChat(chat), chat)
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE conversations SET caps = 'not json' WHERE chat_id = 'broken'`); err != nil {
 		t.Fatal(err)
@@ -173,10 +170,7 @@ func TestMarkGroupFailsPerCall(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
 	for _, chat := range []string{"m-1", "m-2"} {
-		c := groupMessage(bot.Conversation{Channel: "test", ChatID: chat, State: bot.StateBot}, chat)
-		if _, err := s.commitOne(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+		commitAlone(t, s, newChat(chat), chat)
 	}
 	items, err := s.ClaimOutbox(ctx, []string{"test"}, time.Now(), time.Minute, 10)
 	if err != nil || len(items) != 2 {

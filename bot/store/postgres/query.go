@@ -86,7 +86,7 @@ type chatKey struct{ channel, chatID, contactID string }
 func (s *Store) LoadChat(ctx context.Context, channel, chatID, contactID string) (bot.ChatState, error) {
 	cs, err := s.loads.do(ctx, chatKey{channel, chatID, contactID})
 	if err != nil {
-		return cs, fmt.Errorf("postgres: load chat: %w", err)
+		return bot.ChatState{}, fmt.Errorf("postgres: load chat: %w", err)
 	}
 	return cs, nil
 }
@@ -98,7 +98,7 @@ func (s *Store) loadGroup(ctx context.Context, ks []chatKey) ([]bot.ChatState, [
 
 // readGroup runs the reads that queue queues for each key in one batch.
 // Reads change nothing, so when the batch fails each key is read again
-// alone, and only its own error is its answer.
+// alone, and only its own error is its answer. Callers wrap the errors.
 func readGroup[K, V any](ctx context.Context, pool *pgxpool.Pool, ks []K, queue func(*pgx.Batch, K, *V)) ([]V, []error) {
 	outs, errs := make([]V, len(ks)), make([]error, len(ks))
 	b := &pgx.Batch{}
@@ -109,7 +109,7 @@ func readGroup[K, V any](ctx context.Context, pool *pgxpool.Pool, ks []K, queue 
 	switch {
 	case err == nil:
 	case len(ks) == 1:
-		errs[0] = fmt.Errorf("postgres: read: %w", err)
+		errs[0] = err
 	default:
 		var wg sync.WaitGroup
 		for i, k := range ks {
