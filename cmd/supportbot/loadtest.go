@@ -26,8 +26,9 @@ type loadConfig struct {
 	fault                        string        // none, 429, 500, kill, pgrestart
 	kinds                        []string      // client platforms, assigned in turn: telegram, sms
 	faultAt, faultFor            time.Duration
-	faultAfter                   int64 // and not before this many replies were delivered
-	keep                         bool  // keep the data directory and logs
+	faultAfter                   int64   // and not before this many replies were delivered
+	keep                         bool    // keep the data directory and logs
+	rate                         float64 // offered messages/s in a paced run; 0: closed loop
 
 	// argv runs the binary (default: this executable); env is appended to
 	// the instances' environment. Tests use both.
@@ -62,6 +63,7 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&c.instances, "instances", 1, "serve processes behind the round-robin balancer")
 	fs.IntVar(&c.clients, "clients", 100, "concurrent simulated contacts (half Telegram, half SMS)")
 	fs.IntVar(&c.messages, "messages", 10, "messages per client, each sent once the previous one was answered")
+	fs.Float64Var(&c.rate, "rate", 0, "paced run: offered messages/s across all clients (each client still waits for its reply); 0: as fast as the replies come")
 	fs.DurationVar(&c.duration, "duration", 2*time.Minute, "cap on the sending phase")
 	fs.DurationVar(&c.replyWait, "reply-wait", 30*time.Second, "longest wait for one reply before the client goes on")
 	fs.DurationVar(&c.settle, "settle", 2*time.Second, "quiet time after the last expected reply, to catch late duplicates")
@@ -98,6 +100,18 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
+// pace returns when client i may send its k-th message (from 0) in a
+// paced run: every clients/rate, the clients spread evenly over one
+// period. Nil in a closed-loop run.
+func (c *loadConfig) pace(i int, start time.Time) func(k int) time.Time {
+	if c.rate <= 0 {
+		return nil
+	}
+	every := time.Duration(float64(c.clients) / c.rate * float64(time.Second))
+	first := start.Add(time.Duration(float64(i) / c.rate * float64(time.Second)))
+	return func(k int) time.Time { return first.Add(time.Duration(k) * every) }
+}
+
 func (c *loadConfig) check() error {
 	switch {
 	case c.instances < 1 || c.instances > 16:
@@ -106,6 +120,8 @@ func (c *loadConfig) check() error {
 		return errors.New("--clients must be 1..20000")
 	case c.messages < 1 || c.messages > 10000:
 		return errors.New("--messages must be 1..10000")
+	case c.rate < 0 || c.rate > 1e6:
+		return errors.New("--rate must be 0..1000000")
 	case c.duration <= 0 || c.duration > time.Hour:
 		return errors.New("--duration must be positive and at most 1h")
 	case len(c.kinds) == 0 || slices.ContainsFunc(c.kinds, func(k string) bool { return k != "telegram" && k != "sms" }):
@@ -209,8 +225,12 @@ func loadtest(ctx context.Context, c loadConfig, out io.Writer) (loadReport, err
 	for _, in := range insts {
 		b.addrs = append(b.addrs, in.addr)
 	}
-	fmt.Fprintf(out, "loadtest: %d instance(s) on %s, %d clients (%s) x %d messages (closed loop: each client sends its next message once the previous one was answered), fault %s\n",
-		c.instances, c.db, c.clients, strings.Join(c.kinds, "+"), c.messages, c.fault)
+	loop := "closed loop: each client sends its next message once the previous one was answered"
+	if c.rate > 0 {
+		loop = fmt.Sprintf("paced at %.0f messages/s: each client sends its next message on schedule, once the previous one was answered", c.rate)
+	}
+	fmt.Fprintf(out, "loadtest: %d instance(s) on %s, %d clients (%s) x %d messages (%s), fault %s\n",
+		c.instances, c.db, c.clients, strings.Join(c.kinds, "+"), c.messages, loop, c.fault)
 
 	runCtx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
@@ -226,7 +246,8 @@ func loadtest(ctx context.Context, c loadConfig, out io.Writer) (loadReport, err
 	results := make([]result, c.clients)
 	var wg sync.WaitGroup
 	for i := range c.clients {
-		wg.Go(func() { results[i] = newClient(i, c.kinds, &updates).run(runCtx, b, p, c.messages, c.replyWait) })
+		pace := c.pace(i, start)
+		wg.Go(func() { results[i] = newClient(i, c.kinds, &updates).run(runCtx, b, p, c.messages, c.replyWait, pace) })
 	}
 	wg.Wait()
 	rep.elapsed = time.Since(start)

@@ -73,10 +73,19 @@ func newClient(i int, kinds []string, updates *atomic.Int64) *ltClient {
 
 // run sends m messages: odd ones are questions, even ones answer "yes".
 // replyWait bounds the wait for one reply; the run goes on without it
-// (the final count will show it lost, or late).
-func (c *ltClient) run(ctx context.Context, b *balancer, p *ltPlatforms, m int, replyWait time.Duration) result {
+// (the final count will show it lost, or late). pace, when set, says
+// when each message is due; one answered late is sent at once.
+func (c *ltClient) run(ctx context.Context, b *balancer, p *ltPlatforms, m int, replyWait time.Duration,
+	pace func(k int) time.Time) result {
 	var r result
 	for k := 1; k <= m && ctx.Err() == nil; k++ {
+		if pace != nil {
+			select {
+			case <-time.After(time.Until(pace(k - 1))):
+			case <-ctx.Done():
+				return r
+			}
+		}
 		text := questions[c.lang][(k/2)%len(questions[c.lang])]
 		yes := k%2 == 0
 		_, _, markup, _ := p.state(c.key, 0)

@@ -36,11 +36,13 @@ func TestLoadtestSmall(t *testing.T) {
 		fault string
 		inst  int
 		db    string
+		rate  float64
 	}{
-		{"sqlite", "none", 1, "sqlite"},
-		{"platform 429", "429", 1, "sqlite"},
-		{"instance killed", "kill", 1, "sqlite"},
-		{"postgres, 2 instances", "none", 2, "postgres"},
+		{"sqlite", "none", 1, "sqlite", 0},
+		{"platform 429", "429", 1, "sqlite", 0},
+		{"instance killed", "kill", 1, "sqlite", 0},
+		{"postgres, 2 instances", "none", 2, "postgres", 0},
+		{"paced", "none", 1, "sqlite", 100},
 	}
 	pgURL := defaultPostgresURL // the server of the development and CI machines
 	if u := os.Getenv("SUPPORTBOT_TEST_DATABASE_URL"); u != "" {
@@ -50,7 +52,7 @@ func TestLoadtestSmall(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			c := loadConfig{instances: tt.inst, clients: 10, messages: 6, duration: 40 * time.Second,
-				replyWait: 15 * time.Second, settle: time.Second, db: tt.db, dbURL: pgURL, fault: tt.fault,
+				replyWait: 15 * time.Second, settle: time.Second, db: tt.db, dbURL: pgURL, fault: tt.fault, rate: tt.rate,
 				faultAt: 0, faultAfter: 20, faultFor: time.Second, // a third into the run
 				argv: []string{os.Args[0], "-test.run=^TestLoadtestHelperServe$", "--"},
 				env:  []string{"SUPPORTBOT_LOADTEST_CHILD=1"}}
@@ -85,8 +87,42 @@ func TestLoadtestSmall(t *testing.T) {
 			if most := int64((tt.inst + rep.restarts) * (2*c.clients + 4)); rep.conns > most {
 				t.Errorf("%d platform connections for %d sends, want at most %d: connections are not reused", rep.conns, rep.sends, most)
 			}
+			if tt.rate > 0 && rep.throughput > 1.1*tt.rate {
+				t.Errorf("paced at %.0f messages/s, ran at %.0f", tt.rate, rep.throughput)
+			}
 			if rep.callbacks == 0 {
 				t.Error("no Telegram button press was answered")
+			}
+		})
+	}
+}
+
+func TestLoadtestPace(t *testing.T) {
+	start := time.Now()
+	tests := []struct {
+		name          string
+		rate          float64
+		clients, i, k int
+		want          time.Duration // after start
+	}{
+		{"closed loop", 0, 10, 3, 5, -1},
+		{"first message of client 0", 100, 10, 0, 0, 0},
+		{"clients spread over one period", 100, 10, 3, 0, 30 * time.Millisecond},
+		{"one period between a client's messages", 100, 10, 3, 2, 230 * time.Millisecond},
+		{"fewer clients than messages/s", 1000, 4, 1, 1, 5 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := loadConfig{rate: tt.rate, clients: tt.clients}
+			pace := c.pace(tt.i, start)
+			if tt.want < 0 {
+				if pace != nil {
+					t.Error("closed loop got a pace")
+				}
+				return
+			}
+			if got := pace(tt.k).Sub(start); got != tt.want {
+				t.Errorf("message %d of client %d due at %v, want %v", tt.k, tt.i, got, tt.want)
 			}
 		})
 	}
@@ -100,6 +136,7 @@ func TestLoadtestFlags(t *testing.T) {
 		{[]string{"loadtest", "--db", "mysql"}, "--db must be"},
 		{[]string{"loadtest", "--fault", "pgrestart"}, "needs --db postgres"},
 		{[]string{"loadtest", "--clients", "0"}, "--clients must be"},
+		{[]string{"loadtest", "--rate", "-5"}, "--rate must be"},
 	}
 	for _, tt := range tests {
 		code, _, errOut := runCmd(t, "", nil, tt.args...)
