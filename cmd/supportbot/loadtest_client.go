@@ -44,6 +44,7 @@ func (b *balancer) pick() string {
 type result struct {
 	acked, unacked, retries, timeouts int
 	ack, reply                        []time.Duration
+	ackAt                             []time.Time // when each acknowledged delivery began
 	err                               error
 }
 
@@ -222,6 +223,7 @@ func (c *ltClient) deliver(ctx context.Context, b *balancer, body []byte, ctype 
 		switch {
 		case resp.StatusCode < 300:
 			r.ack = append(r.ack, time.Since(t0))
+			r.ackAt = append(r.ackAt, t0)
 			return true, nil
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 			continue
