@@ -25,6 +25,12 @@ type coalescer[In, Out any] struct {
 	queue []*call[In, Out]
 }
 
+// newCoalescer returns the store's coalescer for flush: groupsInFlight
+// flushes at a time, of at most maxGroup calls.
+func newCoalescer[In, Out any](flush func(ctx context.Context, in []In) ([]Out, []error)) *coalescer[In, Out] {
+	return &coalescer[In, Out]{limit: groupsInFlight, max: maxGroup, flush: flush}
+}
+
 type call[In, Out any] struct {
 	in   In
 	gone <-chan struct{} // the caller's ctx.Done(): skipped if closed before its flush
@@ -110,4 +116,14 @@ func (c *coalescer[In, Out]) run(ctx context.Context, batch []*call[In, Out]) {
 	next := c.takeLocked()
 	c.mu.Unlock()
 	go c.run(context.WithoutCancel(ctx), next)
+}
+
+// eachAlone runs f(0) … f(n-1) side by side: after a group the server
+// refused, each call goes again in a round trip of its own.
+func eachAlone(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { f(i) })
+	}
+	wg.Wait()
 }

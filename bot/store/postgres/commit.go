@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -138,13 +137,11 @@ func (s *Store) commitGroup(ctx context.Context, cs []bot.Change) ([]bot.Committ
 			}
 		}
 	case errors.As(err, &pe): // rolled back: find out which change and why
-		var wg sync.WaitGroup
-		for i, c := range cs {
+		eachAlone(len(cs), func(i int) {
 			if res[i] != nil {
-				wg.Go(func() { outs[i], errs[i] = s.commitOne(ctx, c) })
+				outs[i], errs[i] = s.commitOne(ctx, cs[i])
 			}
-		}
-		wg.Wait()
+		})
 	default:
 		for i, c := range cs {
 			if res[i] != nil {

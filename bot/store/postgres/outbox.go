@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,8 +67,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, channels []string, now time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
 	}
+	until := fromMS(ms(now.Add(lease)))
 	for i := range items {
-		items[i].LeaseUntil = fromMS(ms(now.Add(lease)))
+		items[i].LeaseUntil = until
 	}
 	// UPDATE … RETURNING has no order; callers expect the oldest first.
 	sortOutbox(items)
@@ -112,11 +112,7 @@ func (s *Store) markGroup(ctx context.Context, calls [][]bot.DeliveryResult) ([]
 	switch {
 	case err == nil:
 	case len(calls) > 1 && errors.As(err, &pe):
-		var wg sync.WaitGroup
-		for i, rs := range calls {
-			wg.Go(func() { errs[i] = s.mark(ctx, rs) })
-		}
-		wg.Wait()
+		eachAlone(len(calls), func(i int) { errs[i] = s.mark(ctx, calls[i]) })
 	default:
 		for i := range errs {
 			errs[i] = err

@@ -91,8 +91,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
-		// pgxpool's default (the number of CPUs, at least 4) caps the
-		// commits in flight, and with them how many share one WAL flush.
+		// pgxpool's default (the number of CPUs, at least 4) is too few
+		// for the claims, the agent desk and a refused group's commits
+		// running beside the shared round trips.
 		cfg.MaxConns = DefaultMaxConns
 	}
 	if !strings.Contains(url, "pool_min_conns") {
@@ -121,10 +122,10 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	s := &Store{pool: pool, relaxed: relaxed, leaders: map[*Leader]struct{}{}}
-	s.commits = &coalescer[bot.Change, bot.Committed]{limit: groupsInFlight, max: maxGroup, flush: s.commitGroup}
-	s.loads = &coalescer[chatKey, bot.ChatState]{limit: groupsInFlight, max: maxGroup, flush: s.loadGroup}
-	s.chatStates = &coalescer[chatKey, chatState]{limit: groupsInFlight, max: maxGroup, flush: s.chatStateGroup}
-	s.marks = &coalescer[[]bot.DeliveryResult, struct{}]{limit: groupsInFlight, max: maxGroup, flush: s.markGroup}
+	s.commits = newCoalescer(s.commitGroup)
+	s.loads = newCoalescer(s.loadGroup)
+	s.chatStates = newCoalescer(s.chatStateGroup)
+	s.marks = newCoalescer(s.markGroup)
 	fail := func() { pool.Close(); relaxed.Close() }
 	var schema *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -111,14 +110,10 @@ func readGroup[K, V any](ctx context.Context, pool *pgxpool.Pool, ks []K, queue 
 	case len(ks) == 1:
 		errs[0] = err
 	default:
-		var wg sync.WaitGroup
-		for i, k := range ks {
-			wg.Go(func() {
-				o, e := readGroup(ctx, pool, []K{k}, queue)
-				outs[i], errs[i] = o[0], e[0]
-			})
-		}
-		wg.Wait()
+		eachAlone(len(ks), func(i int) {
+			o, e := readGroup(ctx, pool, ks[i:i+1], queue)
+			outs[i], errs[i] = o[0], e[0]
+		})
 	}
 	return outs, errs
 }
