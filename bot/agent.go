@@ -132,10 +132,7 @@ func (e *Engine) Resolve(ctx context.Context, handoffID int64, agent string) err
 			h.Agent, h.TakenAt = agent, now
 		}
 		c.State, c.Agent, c.HandoffID = StateResolved, "", 0
-		l := c.Lang
-		if !l.Valid() {
-			l = LangES
-		}
+		l := e.speak(c.Lang)
 		opts := make([]Button, 5)
 		for i := range opts {
 			n := strconv.Itoa(i + 1)
@@ -176,10 +173,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 				t.skip = true
 				return nil
 			}
-			l := c.Lang
-			if !l.Valid() {
-				l = LangES
-			}
+			l := e.speak(c.Lang)
 			h.NoticeAt = e.cfg.Now()
 			t.change.Handoff = &HandoffChange{H: h}
 			t.change.Out = append(t.change.Out, Outbound{Channel: c.Channel, ChatID: c.ChatID, Lang: l, Kind: KindNotice,

@@ -29,8 +29,8 @@ type Config struct {
 	// QueueNotice is how long a handoff may wait for an agent before the
 	// client is told the team will follow up (default 10 minutes).
 	QueueNotice time.Duration
-	// Topics are the buttons offered with the welcome (default: the most
-	// common login problems).
+	// Topics are the buttons offered with the welcome (default: the
+	// knowledge base's topics).
 	Topics []Intent
 	// MaxTextLen is the longest text the matcher reads, in runes; longer
 	// messages are cut and the client is told (default 2000).
@@ -67,9 +67,6 @@ func (c *Config) defaults() error {
 	}
 	if c.QueueNotice <= 0 {
 		c.QueueNotice = 10 * time.Minute
-	}
-	if len(c.Topics) == 0 {
-		c.Topics = []Intent{ForgotPassword, CodeNotReceived, InvalidCredentials, AccountDisabled}
 	}
 	if c.MaxTextLen <= 0 {
 		c.MaxTextLen = 2000

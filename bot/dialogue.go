@@ -43,10 +43,10 @@ func (e *Engine) decide(conv Conversation, ct Contact, m Message, now time.Time,
 	}
 	d.ct.Audience, d.conv.Audience, d.conv.ContactID = aud, aud, m.ContactID
 	d.lang = ct.Lang
-	if !d.lang.Valid() {
+	if !d.speaks(d.lang) {
 		d.lang = localeLang(m.Locale)
 	}
-	if !d.lang.Valid() {
+	if !d.speaks(d.lang) {
 		d.lang = conv.Lang
 	}
 
@@ -60,7 +60,7 @@ func (e *Engine) decide(conv Conversation, ct Contact, m Message, now time.Time,
 	}
 	payload := m.Payload
 	if payload == "" {
-		payload, _ = chooseOption(conv.Dialog.Options, text)
+		payload, _ = chooseOption(e.cfg.Knowledge, conv.Dialog.Options, text)
 	}
 	switch {
 	case payload != "":
@@ -70,7 +70,7 @@ func (e *Engine) decide(conv Conversation, ct Contact, m Message, now time.Time,
 	case text == "":
 		d.say("empty_message", nil)
 	default:
-		if l, ok := langRequest(text); ok {
+		if l, ok := langRequest(e.cfg.Knowledge, text); ok {
 			d.setLang(l)
 			d.conv.Dialog = Dialog{Misses: conv.Dialog.Misses}
 			d.say("lang_switched", nil)
@@ -82,7 +82,7 @@ func (e *Engine) decide(conv Conversation, ct Contact, m Message, now time.Time,
 }
 
 func (d *dlg) finish() *turn {
-	if d.lang.Valid() {
+	if d.speaks(d.lang) {
 		d.conv.Lang = d.lang
 	}
 	d.t.change.Conversation = d.conv
@@ -92,28 +92,22 @@ func (d *dlg) finish() *turn {
 	return d.t
 }
 
-// l is the language to speak: the remembered one, else Spanish (the
-// matcher's own fallback).
-func (d *dlg) l() Lang {
-	if d.lang.Valid() {
-		return d.lang
-	}
-	return LangES
-}
+// l is the language to speak: the remembered one, else the knowledge
+// base's first (the matcher's own fallback).
+func (d *dlg) l() Lang { return d.e.speak(d.lang) }
+
+func (d *dlg) speaks(l Lang) bool { return Speaks(d.e.cfg.Knowledge, l) }
 
 func (d *dlg) setLang(l Lang) {
 	d.lang, d.ct.Lang = l, l
 }
 
+// localeLang maps "fr-CA" or "es_MX" to its language code.
 func localeLang(locale string) Lang {
 	if len(locale) < 2 {
 		return ""
 	}
-	l := Lang(strings.ToLower(locale[:2]))
-	if l.Valid() {
-		return l
-	}
-	return ""
+	return Lang(strings.ToLower(locale[:2]))
 }
 
 // reply queues text with options for the client and remembers the options
@@ -142,7 +136,11 @@ func (d *dlg) yesNo(yesKey string) []Button {
 
 func (d *dlg) topics() []Button {
 	var out []Button
-	for _, i := range d.e.cfg.Topics {
+	topics := d.e.cfg.Topics
+	if len(topics) == 0 {
+		topics = d.e.cfg.Knowledge.Topics()
+	}
+	for _, i := range topics {
 		a, ok := d.e.cfg.Knowledge.Answer(i, d.l(), d.conv.Audience)
 		if !ok {
 			continue
@@ -167,7 +165,7 @@ func (d *dlg) onText(text string, m Message) {
 	if len(mt.Ranked) > 0 {
 		d.in.Confidence = mt.Ranked[0].Confidence
 	}
-	if mt.Lang.Valid() && !mt.Empty && (!d.ct.Lang.Valid() || (mt.Lang != d.ct.Lang && mt.LangScore >= d.e.cfg.LangSwitch)) {
+	if d.speaks(mt.Lang) && !mt.Empty && (!d.speaks(d.ct.Lang) || (mt.Lang != d.ct.Lang && mt.LangScore >= d.e.cfg.LangSwitch)) {
 		d.setLang(mt.Lang)
 	}
 	if long {
@@ -202,20 +200,11 @@ func (d *dlg) alternatives(mt Match) []Intent {
 		if s.Confidence < d.e.cfg.NextBest {
 			break
 		}
-		if answerable(s.Intent) {
+		if d.e.kind(s.Intent) == AnswerIntent {
 			out = append(out, s.Intent)
 		}
 	}
 	return out
-}
-
-// answerable: an intent answered with an article and a feedback question.
-func answerable(i Intent) bool {
-	switch i {
-	case Greeting, Thanks, HumanAgent, None, "":
-		return false
-	}
-	return i.Known()
 }
 
 func (d *dlg) onPayload(p string, m Message) {
@@ -247,7 +236,7 @@ func (d *dlg) onPayload(p string, m Message) {
 		d.miss()
 	case strings.HasPrefix(p, PayloadIntent):
 		i := Intent(strings.TrimPrefix(p, PayloadIntent))
-		if !i.Known() || i == None {
+		if k := d.e.kind(i); k == "" || k == OutOfScopeIntent {
 			d.miss()
 			return
 		}
@@ -283,25 +272,28 @@ func orDefault(s, def string) string {
 // answer gives the article for i, then asks whether it helped (or, for an
 // intent that needs staff, whether to get a person).
 func (d *dlg) answer(i Intent, next []Intent, prefix string) {
-	switch i {
-	case Greeting:
+	switch d.e.kind(i) {
+	case GreetingIntent:
 		d.conv.Dialog = Dialog{}
 		d.reply(KindBot, d.e.text(d.l(), "welcome", nil), d.topics())
 		return
-	case Thanks:
+	case ThanksIntent:
 		if d.conv.Dialog.Awaiting == AwaitFeedback {
 			d.helpful()
 			return
 		}
 		d.conv.Dialog = Dialog{}
-		if a, ok := d.e.cfg.Knowledge.Answer(Thanks, d.l(), d.conv.Audience); ok {
+		if a, ok := d.e.cfg.Knowledge.Answer(i, d.l(), d.conv.Audience); ok {
 			d.reply(KindBot, pickForm(a, d.conv.Caps), nil)
 		} else {
 			d.say("feedback_thanks", nil)
 		}
 		return
-	case HumanAgent:
+	case HandoffIntent:
 		d.handoff("requested")
+		return
+	case OutOfScopeIntent, "":
+		d.miss()
 		return
 	}
 	a, ok := d.e.cfg.Knowledge.Answer(i, d.l(), d.conv.Audience)
@@ -390,7 +382,7 @@ func (d *dlg) handoff(why string) {
 	if d.e.cfg.Hours.Open(d.now) {
 		d.say("handoff_started", nil)
 	} else if at, ok := d.e.cfg.Hours.NextOpen(d.now); ok {
-		d.reply(KindBot, d.e.text(d.l(), "handoff_offhours", map[string]string{"when": formatWhen(d.l(), at)}), nil)
+		d.reply(KindBot, d.e.text(d.l(), "handoff_offhours", map[string]string{"when": formatWhen(d.e.cfg.Knowledge, d.l(), at)}), nil)
 	} else {
 		d.say("handoff_started", nil)
 	}

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,11 +23,11 @@ type phrases struct {
 }
 
 var langs = []phrases{
-	{bot.LangES, "olvidé mi contraseña", "sí", "no", "contraseña código", "código", "quiero hablar con una persona",
+	{bot.Lang("es"), "olvidé mi contraseña", "sí", "no", "contraseña código", "código", "quiero hablar con una persona",
 		"¿qué tiempo hace mañana?", "mi cuenta está desactivada", "no me llega el correo", "1"},
-	{bot.LangFR, "j'ai oublié mon mot de passe", "oui", "non", "mot de passe code", "le code", "je veux parler à un humain",
+	{bot.Lang("fr"), "j'ai oublié mon mot de passe", "oui", "non", "mot de passe code", "le code", "je veux parler à un humain",
 		"quel temps fera-t-il demain", "mon compte est désactivé", "je n'ai pas reçu l'email", "oui"},
-	{bot.LangEN, "I forgot my password", "yes", "no", "password code", "the code", "I want to talk to a human",
+	{bot.Lang("en"), "I forgot my password", "yes", "no", "password code", "the code", "I want to talk to a human",
 		"what's the weather tomorrow", "my account is disabled", "I didn't get the email", "YES!"},
 }
 
@@ -50,7 +51,7 @@ func TestAnswerThenYes(t *testing.T) {
 		}{{"buttons", chatCaps}, {"numbered", smsCaps}} {
 			t.Run(string(p.l)+"/"+tc.name, func(t *testing.T) {
 				h := newHarness(t, tc.caps)
-				r := expect(t, h.say("c", p.forgot), h.answer(bot.ForgotPassword, p.l, tc.caps), h.text(p.l, "ask_feedback"))
+				r := expect(t, h.say("c", p.forgot), h.answer(bot.Intent("forgot_password"), p.l, tc.caps), h.text(p.l, "ask_feedback"))
 				if tc.caps.Buttons {
 					if len(r.Reply.Buttons) != 2 || r.Reply.Buttons[0].Payload != bot.PayloadYes || r.Reply.Buttons[1].Payload != bot.PayloadNo {
 						t.Fatalf("buttons %+v", r.Reply.Buttons)
@@ -79,8 +80,8 @@ func TestNoThenNextThenHuman(t *testing.T) {
 	for _, p := range langs {
 		t.Run(string(p.l), func(t *testing.T) {
 			h := newHarness(t, chatCaps)
-			expect(t, h.say("c", p.twoWay), h.answer(bot.ForgotPassword, p.l, chatCaps))
-			expect(t, h.say("c", p.no), h.text(p.l, "feedback_next"), h.answer(bot.ChangePassword, p.l, chatCaps), h.text(p.l, "ask_feedback"))
+			expect(t, h.say("c", p.twoWay), h.answer(bot.Intent("forgot_password"), p.l, chatCaps))
+			expect(t, h.say("c", p.no), h.text(p.l, "feedback_next"), h.answer(bot.Intent("change_password"), p.l, chatCaps), h.text(p.l, "ask_feedback"))
 			r := expect(t, h.send(h.msg("c", "", bot.PayloadNo)), h.text(p.l, "offer_human"))
 			if r.Reply.Buttons[0].Label != h.text(p.l, "human_button") {
 				t.Fatalf("offer buttons %+v", r.Reply.Buttons)
@@ -98,7 +99,7 @@ func TestNoThenNextThenHuman(t *testing.T) {
 				t.Fatalf("bot answered while waiting for an agent: %q", got[0].Reply.Text)
 			}
 			rep, _ := h.st.Report(context.Background(), h.clock.Now().Add(-time.Hour), 5)
-			if rep.Unhelpful[bot.ForgotPassword] != 1 || rep.Unhelpful[bot.ChangePassword] != 1 || rep.HandedOff != 1 {
+			if rep.Unhelpful[bot.Intent("forgot_password")] != 1 || rep.Unhelpful[bot.Intent("change_password")] != 1 || rep.HandedOff != 1 {
 				t.Fatalf("report %+v", rep)
 			}
 		})
@@ -109,20 +110,21 @@ func TestClarify(t *testing.T) {
 	for _, p := range langs {
 		t.Run(string(p.l), func(t *testing.T) {
 			h := newHarness(t, chatCaps)
-			a, _ := h.kb.Answer(bot.CodeRejected, p.l, bot.Client)
-			b, _ := h.kb.Answer(bot.CodeNotReceived, p.l, bot.Client)
+			a, _ := h.kb.Answer(bot.Intent("code_rejected"), p.l, bot.Client)
+			b, _ := h.kb.Answer(bot.Intent("code_not_received"), p.l, bot.Client)
 			r := expect(t, h.say("c", p.code), a.Title, b.Title)
-			want := []string{bot.PayloadIntent + string(bot.CodeRejected), bot.PayloadIntent + string(bot.CodeNotReceived), bot.PayloadNone}
-			if len(r.Reply.Buttons) != 3 {
+			if len(r.Reply.Buttons) != 3 || r.Reply.Buttons[2].Payload != bot.PayloadNone {
 				t.Fatalf("buttons %+v", r.Reply.Buttons)
 			}
-			for i, w := range want {
-				if r.Reply.Buttons[i].Payload != w {
-					t.Fatalf("button %d payload %q, want %q", i, r.Reply.Buttons[i].Payload, w)
-				}
+			// The two intents in either order, the likelier first.
+			got := []string{r.Reply.Buttons[0].Payload, r.Reply.Buttons[1].Payload}
+			slices.Sort(got)
+			if want := []string{bot.PayloadIntent + "code_not_received", bot.PayloadIntent + "code_rejected"}; !slices.Equal(got, want) {
+				t.Fatalf("buttons %+v, want %v", r.Reply.Buttons, want)
 			}
 			// Typing the number works as well as pressing the button.
-			expect(t, h.say("c", "2"), h.answer(bot.CodeNotReceived, p.l, chatCaps), h.text(p.l, "ask_feedback"))
+			second := bot.Intent(strings.TrimPrefix(r.Reply.Buttons[1].Payload, bot.PayloadIntent))
+			expect(t, h.say("c", "2"), h.answer(second, p.l, chatCaps), h.text(p.l, "ask_feedback"))
 			// "Something else" counts as a misunderstanding.
 			expect(t, h.say("c", p.code))
 			expect(t, h.send(h.msg("c", "", bot.PayloadNone)), h.text(p.l, "not_understood"))
@@ -150,7 +152,7 @@ func TestNeedsStaffAsksBeforeHandoff(t *testing.T) {
 	for _, p := range langs {
 		t.Run(string(p.l), func(t *testing.T) {
 			h := newHarness(t, chatCaps)
-			expect(t, h.say("c", p.disabled), h.answer(bot.AccountDisabled, p.l, chatCaps), h.text(p.l, "handoff_confirm"))
+			expect(t, h.say("c", p.disabled), h.answer(bot.Intent("account_disabled"), p.l, chatCaps), h.text(p.l, "handoff_confirm"))
 			expect(t, h.say("c", p.no), h.text(p.l, "topics_intro"))
 			if c := h.conv("c"); c.State.WithHuman() {
 				t.Fatal("handed off although the client declined")
@@ -218,7 +220,7 @@ func TestHandoffAgentResolveCSAT(t *testing.T) {
 				t.Fatalf("handoff %+v %v", hd, err)
 			}
 			// The bot answers again.
-			expect(t, h.say("c", p.forgot), h.answer(bot.ForgotPassword, p.l, smsCaps))
+			expect(t, h.say("c", p.forgot), h.answer(bot.Intent("forgot_password"), p.l, smsCaps))
 			tr, _ := h.st.Transcript(ctx, h.conv("c").ID, 0, 0)
 			kinds := map[string]int{}
 			for _, e := range tr {
@@ -233,19 +235,19 @@ func TestHandoffAgentResolveCSAT(t *testing.T) {
 
 func TestGreetingAndLanguage(t *testing.T) {
 	h := newHarness(t, chatCaps)
-	r := expect(t, h.say("c", "hola"), h.text(bot.LangES, "welcome"))
+	r := expect(t, h.say("c", "hola"), h.text(bot.Lang("es"), "welcome"))
 	if len(r.Reply.Buttons) != 4 || !strings.HasPrefix(r.Reply.Buttons[0].Payload, bot.PayloadIntent) {
 		t.Fatalf("topic buttons %+v", r.Reply.Buttons)
 	}
-	expect(t, h.send(h.msg("c", "", r.Reply.Buttons[0].Payload)), h.answer(bot.ForgotPassword, bot.LangES, chatCaps))
-	expect(t, h.say("c", "english"), h.text(bot.LangEN, "lang_switched"))
+	expect(t, h.send(h.msg("c", "", r.Reply.Buttons[0].Payload)), h.answer(bot.Intent("forgot_password"), bot.Lang("es"), chatCaps))
+	expect(t, h.say("c", "english"), h.text(bot.Lang("en"), "lang_switched"))
 	ct, err := h.st.Contact(context.Background(), "test", "u-c")
-	if err != nil || ct.Lang != bot.LangEN {
+	if err != nil || ct.Lang != bot.Lang("en") {
 		t.Fatalf("contact language %q %v", ct.Lang, err)
 	}
-	expect(t, h.say("c", "my account is disabled"), h.answer(bot.AccountDisabled, bot.LangEN, chatCaps))
-	expect(t, h.say("c", "j'ai oublié mon mot de passe et je ne peux plus me connecter"), h.answer(bot.ForgotPassword, bot.LangFR, chatCaps))
-	expect(t, h.say("c", "español"), h.text(bot.LangES, "lang_switched"))
+	expect(t, h.say("c", "my account is disabled"), h.answer(bot.Intent("account_disabled"), bot.Lang("en"), chatCaps))
+	expect(t, h.say("c", "j'ai oublié mon mot de passe et je ne peux plus me connecter"), h.answer(bot.Intent("forgot_password"), bot.Lang("fr"), chatCaps))
+	expect(t, h.say("c", "español"), h.text(bot.Lang("es"), "lang_switched"))
 }
 
 func TestBadInputGetsReplyAndIsStored(t *testing.T) {
@@ -264,7 +266,7 @@ func TestBadInputGetsReplyAndIsStored(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.send(tc.m), h.text(bot.LangES, tc.want))
+			expect(t, h.send(tc.m), h.text(bot.Lang("es"), tc.want))
 		})
 	}
 	tr, err := h.st.Transcript(context.Background(), h.conv("c").ID, 0, 0)
@@ -290,7 +292,7 @@ func TestOffHoursHandoff(t *testing.T) {
 	h := newHarness(t, chatCaps, func(c *bot.Config, _ *bot.DispatcherConfig) { c.Hours = hours })
 	h.clock.Add(-14 * time.Hour) // Sunday 20:00 UTC, 21:00 in Madrid
 	h.say("c", "hola")
-	want := h.kb.Text(bot.LangES, "handoff_offhours", map[string]string{"when": "el lunes a las 09:00 (Europe/Madrid)"})
+	want := h.kb.Text(bot.Lang("es"), "handoff_offhours", map[string]string{"when": "el lunes a las 09:00 (Europe/Madrid)"})
 	expect(t, h.say("c", "quiero hablar con una persona"), want)
 	if c := h.conv("c"); c.State != bot.StateWaiting {
 		t.Fatalf("state %s, want queued anyway", c.State)
@@ -313,7 +315,7 @@ func TestQueueNoticeOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r := expect(t, h.replies("c"), h.text(bot.LangEN, "handoff_queued_long")); r.Kind != bot.KindNotice {
+	if r := expect(t, h.replies("c"), h.text(bot.Lang("en"), "handoff_queued_long")); r.Kind != bot.KindNotice {
 		t.Fatalf("kind %q", r.Kind)
 	}
 	if q, _ := h.st.Handoffs(ctx, bot.HandoffWaiting); len(q) != 1 {

@@ -155,7 +155,7 @@ func TestFailingReplyHoldsLaterOnesOfItsConversationOnly(t *testing.T) {
 	block = false
 	mu.Unlock()
 	got := h.replies("slow")
-	if len(got) != 3 || got[2].Reply.Text != h.text(bot.LangES, "feedback_thanks") {
+	if len(got) != 3 || got[2].Reply.Text != h.text(bot.Lang("es"), "feedback_thanks") {
 		t.Fatalf("after recovery: %d replies", len(got))
 	}
 	for i := 1; i < len(got); i++ {

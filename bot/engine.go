@@ -241,6 +241,21 @@ func (e *Engine) observe(t *turn) {
 	}
 }
 
+// speak returns l when the knowledge base speaks it, else its first
+// language (the fallback).
+func (e *Engine) speak(l Lang) Lang {
+	if Speaks(e.cfg.Knowledge, l) {
+		return l
+	}
+	return e.cfg.Knowledge.Langs()[0]
+}
+
+// kind is the kind of intent i; an unknown intent is "".
+func (e *Engine) kind(i Intent) IntentKind {
+	k, _ := e.cfg.Knowledge.Kind(i)
+	return k
+}
+
 // text is the interface string key in language l.
 func (e *Engine) text(l Lang, key string, vars map[string]string) string {
 	return e.cfg.Knowledge.Text(l, key, vars)

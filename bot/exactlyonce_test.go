@@ -156,7 +156,7 @@ func TestDuplicateInboundOneReply(t *testing.T) {
 	if ok != 1 {
 		t.Fatalf("%d deliveries accepted, want 1", ok)
 	}
-	expect(t, h.replies("c"), h.text(bot.LangES, "feedback_thanks"))
+	expect(t, h.replies("c"), h.text(bot.Lang("es"), "feedback_thanks"))
 }
 
 func TestThousandConversationsInParallel(t *testing.T) {
@@ -178,7 +178,7 @@ func TestThousandConversationsInParallel(t *testing.T) {
 	}
 	wg.Wait()
 	h.drain()
-	thanks := h.text(bot.LangES, "feedback_thanks")
+	thanks := h.text(bot.Lang("es"), "feedback_thanks")
 	for c := range n {
 		got := h.ch.sentTo(fmt.Sprint("p", c))
 		if len(got) != 2 {

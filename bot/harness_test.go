@@ -26,7 +26,7 @@ var realMatcher = sync.OnceValues(func() (*intents.Matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return intents.New(kb.Examples())
+	return intents.FromSource(kb)
 })
 
 // realParts returns the real content and matcher and a SQLite store in

@@ -153,26 +153,13 @@ func (b *BusinessHours) NextOpen(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-var weekdays = map[Lang][7]string{
-	LangEN: {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-	LangES: {"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
-	LangFR: {"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
-}
-
 // formatWhen renders an opening time for the handoff_offhours {when}
-// placeholder: "on Monday at 09:00 (Europe/Madrid)".
-func formatWhen(l Lang, t time.Time) string {
-	names, ok := weekdays[l]
-	if !ok {
-		names = weekdays[LangEN]
+// placeholder from the ui strings "when" (with {day}, {time}, {zone}) and
+// "weekdays" (Sunday first): "on Monday at 09:00 (Europe/Madrid)".
+func formatWhen(k Knowledge, l Lang, t time.Time) string {
+	day := t.Weekday().String()
+	if names := k.List(l, "weekdays"); len(names) == 7 {
+		day = names[t.Weekday()]
 	}
-	day, clock, zone := names[t.Weekday()], t.Format("15:04"), t.Location().String()
-	switch l {
-	case LangES:
-		return fmt.Sprintf("el %s a las %s (%s)", day, clock, zone)
-	case LangFR:
-		return fmt.Sprintf("%s à %s (%s)", day, clock, zone)
-	default:
-		return fmt.Sprintf("on %s at %s (%s)", day, clock, zone)
-	}
+	return k.Text(l, "when", map[string]string{"day": day, "time": t.Format("15:04"), "zone": t.Location().String()})
 }

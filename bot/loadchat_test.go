@@ -73,14 +73,14 @@ func TestEngineUsesChatLoader(t *testing.T) {
 		t.Errorf("the contact was written %d times; want once (it never changed after the first message)", got)
 	}
 	ct, err := inner.Contact(context.Background(), "test", "u1")
-	if err != nil || ct.Lang != bot.LangES {
+	if err != nil || ct.Lang != bot.Lang("es") {
 		t.Errorf("stored contact %+v (%v), want its language es", ct, err)
 	}
 	conv, err := inner.Conversation(context.Background(), "test", "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conv.Version != int64(len(texts)) || conv.Lang != bot.LangES {
+	if conv.Version != int64(len(texts)) || conv.Lang != bot.Lang("es") {
 		t.Errorf("conversation version %d, language %q; want %d, es (remembered across messages)", conv.Version, conv.Lang, len(texts))
 	}
 }

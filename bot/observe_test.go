@@ -85,7 +85,7 @@ func TestObserverSeesTheConversation(t *testing.T) {
 			h.say("c", es.offTopic)
 			h.say("c", es.offTopic)
 			h.say("c", es.yes)
-		}, map[string]int{"matched test none none": 2, "handoff test misunderstood": 1}},
+		}, map[string]int{"matched test  none": 2, "handoff test misunderstood": 1}},
 		{"needs staff", nil, func(t *testing.T, h *harness) {
 			h.say("c", es.disabled)
 			h.say("c", es.yes)

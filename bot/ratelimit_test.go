@@ -39,7 +39,7 @@ func (h *harness) flood(chat string, n int) {
 
 func TestRateLimit(t *testing.T) {
 	ctx := context.Background()
-	es := bot.LangES
+	es := bot.Lang("es")
 	tests := []struct {
 		name  string
 		limit rate.Limit

@@ -7,12 +7,32 @@ import (
 	"unicode/utf8"
 )
 
+// uiText is a knowledge base of interface strings only, the same in
+// every language, with the lists a yes/no or language request reads.
 type uiText map[string]string
 
 func (u uiText) Answer(Intent, Lang, Audience) (Answer, bool) { return Answer{}, false }
 func (u uiText) Text(l Lang, key string, vars map[string]string) string {
 	return u[key]
 }
+func (u uiText) List(l Lang, key string) []string {
+	lists := map[Lang]map[string]string{
+		"es": {"yes_words": "sí, si, claro", "no_words": "no, no gracias", "language_names": "español, castellano"},
+		"fr": {"yes_words": "oui, ouais", "no_words": "non, pas vraiment", "language_names": "français, en français"},
+		"en": {"yes_words": "yes, yeah", "no_words": "no, nope", "language_names": "english, anglais"},
+	}
+	var out []string
+	for _, x := range strings.Split(lists[l][key], ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+func (u uiText) Langs() []Lang                  { return []Lang{"es", "fr", "en"} }
+func (u uiText) Kind(Intent) (IntentKind, bool) { return "", false }
+func (u uiText) Intents() []Intent              { return nil }
+func (u uiText) Topics() []Intent               { return nil }
 
 func TestRender(t *testing.T) {
 	k := uiText{"numbered_hint": "Reply with a number."}
@@ -35,7 +55,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := render(k, LangEN, tc.caps, tc.text, tc.opts)
+			r := render(k, Lang("en"), tc.caps, tc.text, tc.opts)
 			if len(r.Buttons) != tc.buttons {
 				t.Fatalf("%d buttons, want %d", len(r.Buttons), tc.buttons)
 			}
@@ -75,7 +95,7 @@ func TestChooseOption(t *testing.T) {
 		{nil, "1", "", false},
 	}
 	for _, tc := range tests {
-		got, ok := chooseOption(tc.opts, tc.text)
+		got, ok := chooseOption(uiText{}, tc.opts, tc.text)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("chooseOption(%q) = %q %v, want %q %v", tc.text, got, ok, tc.want, tc.ok)
 		}
@@ -83,9 +103,9 @@ func TestChooseOption(t *testing.T) {
 }
 
 func TestLangRequest(t *testing.T) {
-	for text, want := range map[string]Lang{"English": LangEN, "español": LangES, "Français !": LangFR, "en francais": LangFR,
+	for text, want := range map[string]Lang{"English": Lang("en"), "español": Lang("es"), "Français !": Lang("fr"), "en francais": Lang("fr"),
 		"hola": "", strings.Repeat("english ", 10): ""} {
-		if got, _ := langRequest(text); got != want {
+		if got, _ := langRequest(uiText{}, text); got != want {
 			t.Errorf("langRequest(%q) = %q, want %q", text, got, want)
 		}
 	}

@@ -5,21 +5,9 @@ package bot
 
 import "time"
 
-// Lang is an ISO 639-1 language code. The bot speaks es, fr and en.
+// Lang is an ISO 639-1 language code such as "es" or "pt". The languages
+// the bot speaks are the knowledge base's (Knowledge.Langs).
 type Lang string
-
-// Supported languages.
-const (
-	LangES Lang = "es"
-	LangFR Lang = "fr"
-	LangEN Lang = "en"
-)
-
-// Langs lists the supported languages in a stable order.
-var Langs = []Lang{LangES, LangFR, LangEN}
-
-// Valid reports whether l is a supported language.
-func (l Lang) Valid() bool { return l == LangES || l == LangFR || l == LangEN }
 
 // Audience says who is writing: a client (end user) or staff (a professional
 // or support agent). Channels set it from their configuration.
@@ -31,45 +19,38 @@ const (
 	Staff  Audience = "staff"
 )
 
-// Intent is a fixed intent id such as "forgot_password". The evaluation sets
-// depend on these ids, so they never change.
+// Intent is an intent id from the knowledge base (an article's front
+// matter). What the engine does with it hangs off its kind
+// (Knowledge.Kind), never off the id.
 type Intent string
 
-// The intent ids.
+// NoIntent is the intent of a message nothing matched.
+const NoIntent Intent = ""
+
+// IntentKind says how the engine treats an intent.
+type IntentKind string
+
+// Intent kinds, from an article's front matter.
 const (
-	InvalidCredentials Intent = "invalid_credentials"
-	ForgotPassword     Intent = "forgot_password"
-	SpamFolder         Intent = "spam_folder"
-	CodeNotReceived    Intent = "code_not_received"
-	CodeEveryTime      Intent = "code_every_time"
-	CodeRejected       Intent = "code_rejected"
-	AccountDisabled    Intent = "account_disabled"
-	AppVersion         Intent = "app_version"
-	ChangePassword     Intent = "change_password"
-	LinkedEmail        Intent = "linked_email"
-	TemporaryPassword  Intent = "temporary_password"
-	HumanAgent         Intent = "human_agent"
-	Greeting           Intent = "greeting"
-	Thanks             Intent = "thanks"
-	None               Intent = "none"
+	AnswerIntent     IntentKind = "answer"       // a help article, then "did this answer?"
+	HandoffIntent    IntentKind = "handoff"      // the client asks for a person
+	GreetingIntent   IntentKind = "greeting"     // hello: the welcome and the topics
+	ThanksIntent     IntentKind = "thanks"       // thanks, it worked, bye
+	OutOfScopeIntent IntentKind = "out_of_scope" // examples of what the bot does not handle
 )
 
-// Intents lists every intent id, None last.
-var Intents = []Intent{
-	InvalidCredentials, ForgotPassword, SpamFolder, CodeNotReceived,
-	CodeEveryTime, CodeRejected, AccountDisabled, AppVersion, ChangePassword,
-	LinkedEmail, TemporaryPassword, HumanAgent, Greeting, Thanks, None,
-}
-
-// Known reports whether i is one of the fixed intent ids.
-func (i Intent) Known() bool {
-	for _, k := range Intents {
-		if k == i {
-			return true
-		}
+// Valid reports whether k is one of the kinds.
+func (k IntentKind) Valid() bool {
+	switch k {
+	case AnswerIntent, HandoffIntent, GreetingIntent, ThanksIntent, OutOfScopeIntent:
+		return true
 	}
 	return false
 }
+
+// Social reports whether the kind is small talk (greeting or thanks): such
+// words also wrap real questions, so they yield to one.
+func (k IntentKind) Social() bool { return k == GreetingIntent || k == ThanksIntent }
 
 // Message is one normalized inbound message, whatever platform it came from.
 type Message struct {

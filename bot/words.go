@@ -32,26 +32,29 @@ func fold(s string) string {
 	return strings.TrimFunc(out, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) })
 }
 
-var yesWords = map[string]bool{
-	"yes": true, "y": true, "yeah": true, "yep": true, "ok": true, "okay": true, "sure": true, "it did": true, "yes thanks": true,
-	"si": true, "s": true, "claro": true, "vale": true, "si gracias": true, "sip": true,
-	"oui": true, "o": true, "ouais": true, "oui merci": true, "d'accord": true, "dacord": true,
-}
-
-var noWords = map[string]bool{
-	"no": true, "n": true, "nope": true, "nah": true, "not really": true, "no thanks": true,
-	"no gracias": true, "para nada": true,
-	"non": true, "non merci": true, "pas vraiment": true,
+// inList reports whether folded text f is one of the items of a list
+// key in any language the knowledge base speaks: a client may answer "yes"
+// in another language than the one the bot speaks.
+func inList(k Knowledge, key, f string) (Lang, bool) {
+	for _, l := range k.Langs() {
+		for _, w := range k.List(l, key) {
+			if fold(w) == f {
+				return l, true
+			}
+		}
+	}
+	return "", false
 }
 
 // chooseOption maps a typed reply to one of the options offered: its number,
-// its label, or a yes/no word when the options are a yes/no question.
-func chooseOption(opts []Button, text string) (string, bool) {
+// its label, or a yes/no word (ui lists yes_words, no_words) when the
+// options are a yes/no question.
+func chooseOption(k Knowledge, opts []Button, text string) (string, bool) {
 	if len(opts) == 0 {
 		return "", false
 	}
 	f := fold(text)
-	if f == "" {
+	if f == "" || len(f) > 40 {
 		return "", false
 	}
 	if n, err := strconv.Atoi(f); err == nil {
@@ -66,12 +69,11 @@ func chooseOption(opts []Button, text string) (string, bool) {
 		}
 	}
 	want := ""
-	switch {
-	case yesWords[f]:
+	if _, ok := inList(k, "yes_words", f); ok {
 		want = PayloadYes
-	case noWords[f]:
+	} else if _, ok := inList(k, "no_words", f); ok {
 		want = PayloadNo
-	default:
+	} else {
 		return "", false
 	}
 	for _, o := range opts {
@@ -82,20 +84,13 @@ func chooseOption(opts []Button, text string) (string, bool) {
 	return "", false
 }
 
-var langRequests = map[string]Lang{
-	"english": LangEN, "in english": LangEN, "ingles": LangEN, "en ingles": LangEN, "anglais": LangEN, "en anglais": LangEN,
-	"espanol": LangES, "en espanol": LangES, "spanish": LangES, "in spanish": LangES, "espagnol": LangES, "en espagnol": LangES, "castellano": LangES,
-	"francais": LangFR, "en francais": LangFR, "french": LangFR, "in french": LangFR, "frances": LangFR, "en frances": LangFR,
-}
-
 // langRequest reports an explicit request to switch language ("english",
-// "español", "français").
-func langRequest(text string) (Lang, bool) {
+// "español", "français"): the ui list language_names of each language.
+func langRequest(k Knowledge, text string) (Lang, bool) {
 	if len(text) > 40 {
 		return "", false
 	}
-	l, ok := langRequests[fold(text)]
-	return l, ok
+	return inList(k, "language_names", fold(text))
 }
 
 // clean makes inbound text safe to store and match: valid UTF-8, no NULs,

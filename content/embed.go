@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed site.md ui/*.md articles/*.md
+//go:embed site.md words.md ui/*.md articles/*.md
 var embedded embed.FS
 
 // Embedded returns the knowledge base compiled into the binary.

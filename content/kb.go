@@ -20,9 +20,16 @@ type Site struct {
 // concurrent use.
 type KB struct {
 	site     Site
+	langs    []bot.Lang // the fallback first
+	topics   []bot.Intent
+	intents  []bot.Intent // file order
+	kinds    map[bot.Intent]bot.IntentKind
 	answers  map[answerKey]bot.Answer
 	ui       map[bot.Lang]map[string]string
 	examples []bot.Example
+	docs     []bot.Doc
+	words    Words
+	warnings []Problem
 }
 
 type answerKey struct {
@@ -34,46 +41,73 @@ type answerKey struct {
 var _ bot.Knowledge = (*KB)(nil)
 
 // Load reads and validates a knowledge base. Non-empty fields of override
-// replace the values of site.md. On any problem it returns an error wrapping
-// bot.ErrInvalidContent that lists every problem, one per line.
+// replace the values of site.md. On any error it returns an error wrapping
+// bot.ErrInvalidContent that lists every problem, one per line; warnings
+// alone do not stop it (Warnings lists them).
 func Load(fsys fs.FS, override Site) (*KB, error) {
-	kb, probs := build(fsys, override)
-	if len(probs) > 0 {
-		msgs := make([]string, len(probs))
-		for i, p := range probs {
-			msgs[i] = p.String()
+	kb, ps := build(fsys, override)
+	if ps.errs > 0 {
+		msgs := make([]string, 0, len(ps.list))
+		for _, p := range ps.list {
+			msgs = append(msgs, p.String())
 		}
-		return nil, fmt.Errorf("content: %w: %d problem(s):\n%s", bot.ErrInvalidContent, len(probs), strings.Join(msgs, "\n"))
+		return nil, fmt.Errorf("content: %w: %d problem(s):\n%s", bot.ErrInvalidContent, ps.errs, strings.Join(msgs, "\n"))
 	}
+	kb.warnings = ps.list
 	return kb, nil
 }
 
-// Validate reports every problem of a knowledge base, in file order.
+// Validate reports every problem of a knowledge base, warnings included,
+// in file order.
 func Validate(fsys fs.FS) []Problem {
-	_, probs := build(fsys, Site{})
-	return probs
+	_, ps := build(fsys, Site{})
+	return ps.list
 }
+
+// Warnings lists what Load found worth fixing but not fatal.
+func (kb *KB) Warnings() []Problem { return kb.warnings }
 
 // Site returns the configured names.
 func (kb *KB) Site() Site { return kb.site }
 
-// Examples returns every training phrase, "none" examples included.
-func (kb *KB) Examples() []bot.Example {
-	out := make([]bot.Example, len(kb.examples))
-	copy(out, kb.examples)
-	return out
+// Examples returns every training phrase, out-of-scope examples included.
+func (kb *KB) Examples() []bot.Example { return append([]bot.Example(nil), kb.examples...) }
+
+// Docs returns the text of every article (headings, short and full forms).
+func (kb *KB) Docs() []bot.Doc { return append([]bot.Doc(nil), kb.docs...) }
+
+// Synonyms returns words.md's synonyms: token → variants.
+func (kb *KB) Synonyms() map[string][]string { return kb.words.Synonyms }
+
+// Shorthand returns words.md's shorthand: abbreviation → expansion.
+func (kb *KB) Shorthand() map[string]string { return kb.words.Shorthand }
+
+// Langs implements bot.Knowledge.
+func (kb *KB) Langs() []bot.Lang { return append([]bot.Lang(nil), kb.langs...) }
+
+// Intents implements bot.Knowledge.
+func (kb *KB) Intents() []bot.Intent { return append([]bot.Intent(nil), kb.intents...) }
+
+// Topics implements bot.Knowledge.
+func (kb *KB) Topics() []bot.Intent { return append([]bot.Intent(nil), kb.topics...) }
+
+// Kind implements bot.Knowledge.
+func (kb *KB) Kind(i bot.Intent) (bot.IntentKind, bool) {
+	k, ok := kb.kinds[i]
+	return k, ok
 }
 
-// Answer implements bot.Knowledge. Staff falls back to the client answer.
+// Answer implements bot.Knowledge. Staff falls back to the client answer,
+// a language without the article to the first language that has it.
 func (kb *KB) Answer(i bot.Intent, l bot.Lang, a bot.Audience) (bot.Answer, bool) {
 	if a == "" {
 		a = bot.Client
 	}
-	if ans, ok := kb.answers[answerKey{i, l, a}]; ok {
-		return ans, true
-	}
-	if a == bot.Staff {
-		if ans, ok := kb.answers[answerKey{i, l, bot.Client}]; ok {
+	for _, lang := range append([]bot.Lang{l}, kb.langs...) {
+		if ans, ok := kb.answers[answerKey{i, lang, a}]; ok {
+			return ans, true
+		}
+		if ans, ok := kb.answers[answerKey{i, lang, bot.Client}]; ok && a == bot.Staff {
 			return ans, true
 		}
 	}
@@ -81,11 +115,12 @@ func (kb *KB) Answer(i bot.Intent, l bot.Lang, a bot.Audience) (bot.Answer, bool
 }
 
 // Text implements bot.Knowledge: the interface string key in language l
-// (English, then the key itself, when missing), placeholders filled.
+// (the first language's, then the key itself, when missing), placeholders
+// filled.
 func (kb *KB) Text(l bot.Lang, key string, vars map[string]string) string {
 	s, ok := kb.ui[l][key]
 	if !ok {
-		if s, ok = kb.ui[bot.LangEN][key]; !ok {
+		if s, ok = kb.ui[kb.langs[0]][key]; !ok {
 			return key
 		}
 	}
@@ -95,6 +130,19 @@ func (kb *KB) Text(l bot.Lang, key string, vars map[string]string) string {
 	return s
 }
 
+// List implements bot.Knowledge.
+func (kb *KB) List(l bot.Lang, key string) []string {
+	s, ok := kb.ui[l][key]
+	if !ok {
+		return nil
+	}
+	return list(s)
+}
+
+// FunctionWords are the most common words of language l (ui key
+// function_words, space-separated), for language detection.
+func (kb *KB) FunctionWords(l bot.Lang) []string { return strings.Fields(kb.ui[l]["function_words"]) }
+
 // expand fills the site placeholders.
 func (s Site) expand(text string) string {
 	return strings.NewReplacer("{product}", s.Product, "{team}", s.Team, "{email}", s.Email).Replace(text)
@@ -102,53 +150,29 @@ func (s Site) expand(text string) string {
 
 // build loads everything it can and collects every problem on the way, so
 // that one validate run reports them all.
-func build(fsys fs.FS, override Site) (*KB, []Problem) {
-	var probs []Problem
-	kb := &KB{answers: map[answerKey]bot.Answer{}, ui: map[bot.Lang]map[string]string{}}
-	kb.site = loadSite(fsys, override, &probs)
-	loadUI(fsys, kb, &probs)
-	loadArticles(fsys, kb, &probs)
-	return kb, probs
+func build(fsys fs.FS, override Site) (*KB, *problems) {
+	ps := &problems{}
+	kb := &KB{answers: map[answerKey]bot.Answer{}, ui: map[bot.Lang]map[string]string{}, kinds: map[bot.Intent]bot.IntentKind{}}
+	topics := loadSite(fsys, kb, override, ps)
+	loadUI(fsys, kb, ps)
+	loadArticles(fsys, kb, ps)
+	kb.words = loadWords(fsys, ps)
+	checkTopics(kb, topics, ps)
+	if len(kb.langs) == 0 {
+		kb.langs = []bot.Lang{"en"} // reported already; keeps the methods total
+	}
+	return kb, ps
 }
 
-func readFile(fsys fs.FS, name string, probs *[]Problem) (string, bool) {
+func readFile(fsys fs.FS, name string, ps *problems) (string, bool) {
 	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		msg := "cannot read: " + err.Error()
 		if errors.Is(err, fs.ErrNotExist) {
 			msg = "missing file"
 		}
-		*probs = append(*probs, Problem{File: name, Msg: msg})
+		ps.add(name, 0, "%s", msg)
 		return "", false
 	}
 	return string(b), true
-}
-
-func loadSite(fsys fs.FS, override Site, probs *[]Problem) Site {
-	var s Site
-	if text, ok := readFile(fsys, "site.md", probs); ok {
-		if d, ok := parseDoc("site.md", text, probs); ok {
-			s = Site{Product: d.front["product"].val, Team: d.front["team"].val, Email: d.front["email"].val}
-			for k, f := range d.front {
-				if k != "product" && k != "team" && k != "email" {
-					*probs = append(*probs, Problem{"site.md", f.line, fmt.Sprintf("unknown front matter key %q (want product, team, email)", k)})
-				}
-			}
-		}
-	}
-	if override.Product != "" {
-		s.Product = override.Product
-	}
-	if override.Team != "" {
-		s.Team = override.Team
-	}
-	if override.Email != "" {
-		s.Email = override.Email
-	}
-	for _, f := range [][2]string{{"product", s.Product}, {"team", s.Team}, {"email", s.Email}} {
-		if f[1] == "" {
-			*probs = append(*probs, Problem{File: "site.md", Msg: fmt.Sprintf("missing %q in front matter (or its environment override)", f[0])})
-		}
-	}
-	return s
 }

@@ -6,17 +6,38 @@ import (
 )
 
 // Problem is one validation finding, reported as "file:line: message".
+// A warning (Warn) is reported but does not stop the content from loading.
 type Problem struct {
 	File string
 	Line int
 	Msg  string
+	Warn bool
 }
 
 func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	msg := p.Msg
+	if p.Warn {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%s: %s", p.File, p.Msg)
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, msg)
+	}
+	return fmt.Sprintf("%s: %s", p.File, msg)
+}
+
+// problems collects findings; errs counts those that are not warnings.
+type problems struct {
+	list []Problem
+	errs int
+}
+
+func (ps *problems) add(file string, line int, format string, args ...any) {
+	ps.list = append(ps.list, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	ps.errs++
+}
+
+func (ps *problems) warn(file string, line int, format string, args ...any) {
+	ps.list = append(ps.list, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Warn: true})
 }
 
 // field is one front-matter value with the line it came from.
@@ -47,12 +68,12 @@ type doc struct {
 
 // parseDoc splits a file into front matter and body. Front matter is
 // "key: value" lines between two "---" lines at the top of the file.
-func parseDoc(file, text string, probs *[]Problem) (doc, bool) {
+func parseDoc(file, text string, ps *problems) (doc, bool) {
 	d := doc{file: file, front: map[string]field{}}
 	text = strings.TrimPrefix(text, "\ufeff")
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "---" {
-		*probs = append(*probs, Problem{file, 1, "missing front matter: the file must start with a line \"---\""})
+		ps.add(file, 1, "missing front matter: the file must start with a line \"---\"")
 		return d, false
 	}
 	end := -1
@@ -63,7 +84,7 @@ func parseDoc(file, text string, probs *[]Problem) (doc, bool) {
 		}
 	}
 	if end < 0 {
-		*probs = append(*probs, Problem{file, 1, "front matter is not closed: no second \"---\" line"})
+		ps.add(file, 1, "front matter is not closed: no second \"---\" line")
 		return d, false
 	}
 	ok := true
@@ -75,12 +96,12 @@ func parseDoc(file, text string, probs *[]Problem) (doc, bool) {
 		k, v, found := strings.Cut(ln, ":")
 		k = strings.TrimSpace(k)
 		if !found || k == "" || strings.ContainsAny(k, " \t") {
-			*probs = append(*probs, Problem{file, i + 1, fmt.Sprintf("broken front matter line %q: want \"key: value\"", ln)})
+			ps.add(file, i+1, "broken front matter line %q: want \"key: value\"", ln)
 			ok = false
 			continue
 		}
 		if prev, dup := d.front[k]; dup {
-			*probs = append(*probs, Problem{file, i + 1, fmt.Sprintf("front matter key %q repeated (first on line %d)", k, prev.line)})
+			ps.add(file, i+1, "front matter key %q repeated (first on line %d)", k, prev.line)
 			ok = false
 			continue
 		}
@@ -102,7 +123,7 @@ func unquote(v string) string {
 
 // sections splits an article body on "# " headings. Text before the first
 // heading is reported: it would silently be dropped otherwise.
-func (d doc) sections(probs *[]Problem) []section {
+func (d doc) sections(ps *problems) []section {
 	var out []section
 	for _, bl := range d.body {
 		if name, ok := strings.CutPrefix(bl.text, "# "); ok {
@@ -111,7 +132,7 @@ func (d doc) sections(probs *[]Problem) []section {
 		}
 		if len(out) == 0 {
 			if strings.TrimSpace(bl.text) != "" {
-				*probs = append(*probs, Problem{d.file, bl.line, "text before the first \"# section\" heading"})
+				ps.add(d.file, bl.line, "text before the first \"# section\" heading")
 			}
 			continue
 		}
@@ -127,4 +148,36 @@ func (s section) text() string {
 		parts = append(parts, strings.TrimRight(l.text, " \t"))
 	}
 	return strings.TrimSpace(strings.Join(parts, "\n"))
+}
+
+// list splits a comma-separated value into trimmed, non-empty items.
+func list(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// placeholders returns the {names} used in text.
+func placeholders(text string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(text, '{')
+		if i < 0 {
+			return out
+		}
+		text = text[i+1:]
+		j := strings.IndexByte(text, '}')
+		if j < 0 {
+			return out
+		}
+		name := text[:j]
+		if name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_") == "" {
+			out = append(out, name)
+		}
+		text = text[j+1:]
+	}
 }

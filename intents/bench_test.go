@@ -52,11 +52,11 @@ func BenchmarkMatchLong(b *testing.B) {
 
 // BenchmarkBuild is the index build from the knowledge base's phrases.
 func BenchmarkBuild(b *testing.B) {
-	ex := realExamples(b)
+	cfg := realConfig(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := New(ex); err != nil {
+		if _, err := New(cfg); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -24,15 +24,29 @@ const maxCalibrate = 1200
 //
 // Past maxCalibrate phrases an evenly spread sample is scored: the fit
 // does not need more, and the build stays fast.
-func (m *Matcher) calibrate(vecs [][]entry) {
+func (m *Matcher) calibrate(vecs [][]entry, samples []sample) {
 	nc := len(m.classes)
-	n := min(len(vecs), maxCalibrate)
+	// Phrases are what messages look like; article sentences only when an
+	// index has no phrase at all.
+	var pick []int
+	for i, s := range samples {
+		if !s.doc {
+			pick = append(pick, i)
+		}
+	}
+	m.phrases = len(pick)
+	if len(pick) == 0 {
+		for i := range samples {
+			pick = append(pick, i)
+		}
+	}
+	n := min(len(pick), maxCalibrate)
 	all := make([][]float64, n)
 	want := make([]int, n)
 	sims := make([]float32, len(vecs))
 	correct := 0
 	for j := range n {
-		i := j * len(vecs) / n
+		i := pick[j*len(pick)/n]
 		s := make([]float64, nc)
 		m.scores(vecs[i], i, sims, s)
 		all[j], want[j] = s, int(m.exCls[i])

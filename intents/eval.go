@@ -20,11 +20,11 @@ type Case struct {
 	Text   string     `json:"text"`
 	Intent bot.Intent `json:"intent"`
 	Lang   bot.Lang   `json:"lang"`
+	Style  string     `json:"style,omitempty"` // how it is written: sms, long, staff...
 }
 
 // ReadCases reads JSON lines of cases. Blank lines are skipped; a broken
-// line, an unknown intent or an unsupported language is an error naming the
-// line number.
+// line or one without an intent is an error naming the line number.
 func ReadCases(r io.Reader) ([]Case, error) {
 	var out []Case
 	sc := bufio.NewScanner(r)
@@ -40,11 +40,8 @@ func ReadCases(r io.Reader) ([]Case, error) {
 		if err := dec.Decode(&c); err != nil {
 			return nil, fmt.Errorf("intents: eval line %d: %w", n, err)
 		}
-		if !c.Intent.Known() {
-			return nil, fmt.Errorf("intents: eval line %d: unknown intent %q", n, c.Intent)
-		}
-		if c.Lang != "" && !c.Lang.Valid() {
-			return nil, fmt.Errorf("intents: eval line %d: unsupported language %q", n, c.Lang)
+		if c.Intent == "" {
+			return nil, fmt.Errorf("intents: eval line %d: no intent", n)
 		}
 		out = append(out, c)
 	}
@@ -67,6 +64,7 @@ type Report struct {
 	Verdicts      map[bot.Verdict]int        `json:"verdicts"`
 	Confusions    []Confusion                `json:"confusions"`
 	Misses        []Miss                     `json:"misclassified"`
+	Order         []bot.Intent               `json:"-"` // intents in first-seen order, for the table
 	LangMisses    []LangMiss                 `json:"lang_misses"`
 	P50US         float64                    `json:"p50_us"`
 	P99US         float64                    `json:"p99_us"`
@@ -116,12 +114,24 @@ type LangMiss struct {
 const maxConfusions = 10
 
 // Predicted is the intent a match counts as in an evaluation: the top
-// intent, except that for a clarify verdict the best ranked intent counts.
+// intent, except that for a clarify verdict the best ranked intent counts
+// and for a none verdict the out-of-scope intent.
 func Predicted(m bot.Match) bot.Intent {
-	if m.Verdict == bot.VerdictClarify && len(m.Ranked) > 0 {
+	switch {
+	case m.Verdict == bot.VerdictClarify && len(m.Ranked) > 0:
 		return m.Ranked[0].Intent
+	case m.Verdict == bot.VerdictNone:
+		return orNone(m.None)
 	}
 	return m.Top()
+}
+
+// orNone names the out-of-scope label of a knowledge base without one.
+func orNone(i bot.Intent) bot.Intent {
+	if i == bot.NoIntent {
+		return "none"
+	}
+	return i
 }
 
 // Evaluate runs every case through m with no hints and measures accuracy,
@@ -146,6 +156,7 @@ func Evaluate(m bot.Matcher, cases []Case) Report {
 	conf := map[[2]bot.Intent]int{}
 	lat := make([]float64, 0, len(cases))
 	langN, langOK := 0, 0
+	noneLabel := bot.NoIntent
 	if len(cases) > 0 {
 		m.Match(cases[0].Text, bot.MatchHints{}) // warm up caches before timing
 	}
@@ -155,6 +166,10 @@ func Evaluate(m bot.Matcher, cases []Case) Report {
 		lat = append(lat, float64(time.Since(start).Nanoseconds())/1e3)
 
 		got := Predicted(res)
+		if res.Verdict == bot.VerdictNone {
+			noneLabel = orNone(res.None)
+		}
+		r.Order = appendNew(appendNew(r.Order, c.Intent), got)
 		r.Verdicts[res.Verdict]++
 		get(c.Intent).support++
 		get(got).predicted++
@@ -171,7 +186,7 @@ func Evaluate(m bot.Matcher, cases []Case) Report {
 		} else {
 			conf[[2]bot.Intent{c.Intent, got}]++
 			confidence := 0.0
-			if len(res.Ranked) > 0 && got != bot.None {
+			if len(res.Ranked) > 0 && res.Verdict != bot.VerdictNone {
 				confidence = res.Ranked[0].Confidence
 			}
 			r.Misses = append(r.Misses, Miss{Text: c.Text, Lang: c.Lang, Want: c.Intent, Got: got, Confidence: confidence, Verdict: res.Verdict})
@@ -200,7 +215,7 @@ func Evaluate(m bot.Matcher, cases []Case) Report {
 		}
 		r.PerIntent[in] = IntentStats{Precision: p, Recall: rc, F1: f1, Support: k.support, Predicted: k.predicted}
 	}
-	if s, ok := r.PerIntent[bot.None]; ok {
+	if s, ok := r.PerIntent[noneLabel]; ok && noneLabel != "" {
 		r.NonePrecision, r.NoneRecall = s.Precision, s.Recall
 	}
 	for k, n := range conf {
@@ -222,6 +237,15 @@ func Evaluate(m bot.Matcher, cases []Case) Report {
 	sort.Float64s(lat)
 	r.P50US, r.P99US = percentile(lat, 0.50), percentile(lat, 0.99)
 	return r
+}
+
+func appendNew(s []bot.Intent, i bot.Intent) []bot.Intent {
+	for _, x := range s {
+		if x == i {
+			return s
+		}
+	}
+	return append(s, i)
 }
 
 func ratio(a, b int) float64 {
@@ -259,7 +283,7 @@ func (r Report) WriteText(w io.Writer) error {
 	b.WriteString("\nper intent:\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  intent\tprecision\trecall\tf1\tsupport\t")
-	for _, in := range bot.Intents {
+	for _, in := range r.Order {
 		s, ok := r.PerIntent[in]
 		if !ok {
 			continue

@@ -15,23 +15,28 @@ type fakeMatcher map[string]bot.Match
 func (f fakeMatcher) Match(text string, _ bot.MatchHints) bot.Match { return f[text] }
 
 func answer(in bot.Intent, l bot.Lang, v bot.Verdict) bot.Match {
-	return bot.Match{Ranked: []bot.Scored{{Intent: in, Confidence: 0.6}, {Intent: bot.Greeting, Confidence: 0.3}}, Lang: l, Verdict: v}
+	return bot.Match{Ranked: []bot.Scored{{Intent: in, Confidence: 0.6}, {Intent: bot.Intent("greeting"), Confidence: 0.3}}, Lang: l, Verdict: v}
+}
+
+func withNone(m bot.Match) bot.Match {
+	m.None, m.OutOfScope = "none", true
+	return m
 }
 
 func TestEvaluate(t *testing.T) {
 	fake := fakeMatcher{
-		"a": answer(bot.ForgotPassword, bot.LangEN, bot.VerdictAnswer),
-		"b": answer(bot.ForgotPassword, bot.LangES, bot.VerdictAnswer), // wrong: want spam_folder
-		"c": answer(bot.SpamFolder, bot.LangEN, bot.VerdictClarify),    // clarify: top ranked counts
-		"d": answer(bot.SpamFolder, bot.LangFR, bot.VerdictNone),       // none
-		"e": answer(bot.Thanks, bot.LangFR, bot.VerdictAnswer),         // wrong: want none
+		"a": answer(bot.Intent("forgot_password"), bot.Lang("en"), bot.VerdictAnswer),
+		"b": answer(bot.Intent("forgot_password"), bot.Lang("es"), bot.VerdictAnswer),     // wrong: want spam_folder
+		"c": answer(bot.Intent("spam_folder"), bot.Lang("en"), bot.VerdictClarify),        // clarify: top ranked counts
+		"d": withNone(answer(bot.Intent("spam_folder"), bot.Lang("fr"), bot.VerdictNone)), // none
+		"e": answer(bot.Intent("thanks"), bot.Lang("fr"), bot.VerdictAnswer),              // wrong: want none
 	}
 	cases := []Case{
-		{"a", bot.ForgotPassword, bot.LangEN},
-		{"b", bot.SpamFolder, bot.LangES},
-		{"c", bot.SpamFolder, bot.LangEN},
-		{"d", bot.None, bot.LangFR},
-		{"e", bot.None, bot.LangEN},
+		{Text: "a", Intent: "forgot_password", Lang: "en"},
+		{Text: "b", Intent: "spam_folder", Lang: "es"},
+		{Text: "c", Intent: "spam_folder", Lang: "en"},
+		{Text: "d", Intent: "none", Lang: "fr"},
+		{Text: "e", Intent: "none", Lang: "en"},
 	}
 	r := Evaluate(fake, cases)
 	if r.N != 5 || r.Correct != 3 || r.Accuracy != 0.6 {
@@ -40,19 +45,19 @@ func TestEvaluate(t *testing.T) {
 	if r.LangAccuracy != 0.8 {
 		t.Errorf("lang accuracy = %v, want 0.8", r.LangAccuracy)
 	}
-	if s := r.PerIntent[bot.ForgotPassword]; s.Precision != 0.5 || s.Recall != 1 || s.Support != 1 {
+	if s := r.PerIntent[bot.Intent("forgot_password")]; s.Precision != 0.5 || s.Recall != 1 || s.Support != 1 {
 		t.Errorf("forgot_password stats = %+v, want precision 0.5 recall 1 support 1", s)
 	}
-	if s := r.PerIntent[bot.SpamFolder]; s.Precision != 1 || s.Recall != 0.5 {
+	if s := r.PerIntent[bot.Intent("spam_folder")]; s.Precision != 1 || s.Recall != 0.5 {
 		t.Errorf("spam_folder stats = %+v, want precision 1 recall 0.5", s)
 	}
 	if r.NonePrecision != 1 || r.NoneRecall != 0.5 {
 		t.Errorf("none P/R = %v/%v, want 1/0.5", r.NonePrecision, r.NoneRecall)
 	}
-	if r.PerLang[bot.LangEN].N != 3 || r.PerLang[bot.LangEN].Accuracy != 2.0/3 {
-		t.Errorf("per lang en = %+v", r.PerLang[bot.LangEN])
+	if r.PerLang[bot.Lang("en")].N != 3 || r.PerLang[bot.Lang("en")].Accuracy != 2.0/3 {
+		t.Errorf("per lang en = %+v", r.PerLang[bot.Lang("en")])
 	}
-	if len(r.Misses) != 2 || r.Misses[0].Text != "b" || r.Misses[0].Got != bot.ForgotPassword || r.Misses[1].Verdict != bot.VerdictAnswer {
+	if len(r.Misses) != 2 || r.Misses[0].Text != "b" || r.Misses[0].Got != bot.Intent("forgot_password") || r.Misses[1].Verdict != bot.VerdictAnswer {
 		t.Errorf("misses = %+v", r.Misses)
 	}
 	if len(r.Confusions) != 2 || r.Confusions[0].Count != 1 {
@@ -94,13 +99,12 @@ func TestReadCases(t *testing.T) {
 {"text": "merci", "intent": "thanks", "lang": "fr"}
 `
 	cs, err := ReadCases(strings.NewReader(good))
-	if err != nil || len(cs) != 2 || cs[1].Intent != bot.Thanks || cs[1].Lang != bot.LangFR {
+	if err != nil || len(cs) != 2 || cs[1].Intent != bot.Intent("thanks") || cs[1].Lang != bot.Lang("fr") {
 		t.Fatalf("ReadCases = %+v, %v", cs, err)
 	}
 	tests := []struct{ name, in, want string }{
 		{"broken json", "{\"text\": \"a\", \"intent\": \"greeting\"}\n{\"text\": ", "line 2"},
-		{"unknown intent", "{\"text\": \"a\", \"intent\": \"greeting\"}\n\n{\"text\": \"b\", \"intent\": \"nope\"}", "line 3: unknown intent"},
-		{"bad lang", `{"text": "a", "intent": "greeting", "lang": "de"}`, "line 1: unsupported language"},
+		{"no intent", "{\"text\": \"a\", \"intent\": \"greeting\"}\n\n{\"text\": \"b\"}", "line 3: no intent"},
 		{"unknown field", `{"txt": "a", "intent": "greeting"}`, "line 1"},
 	}
 	for _, tt := range tests {

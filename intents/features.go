@@ -2,9 +2,24 @@ package intents
 
 import (
 	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/arabic"
+	"github.com/blevesearch/snowballstem/danish"
+	"github.com/blevesearch/snowballstem/dutch"
 	"github.com/blevesearch/snowballstem/english"
+	"github.com/blevesearch/snowballstem/finnish"
 	"github.com/blevesearch/snowballstem/french"
+	"github.com/blevesearch/snowballstem/german"
+	"github.com/blevesearch/snowballstem/hungarian"
+	"github.com/blevesearch/snowballstem/irish"
+	"github.com/blevesearch/snowballstem/italian"
+	"github.com/blevesearch/snowballstem/norwegian"
+	"github.com/blevesearch/snowballstem/portuguese"
+	"github.com/blevesearch/snowballstem/romanian"
+	"github.com/blevesearch/snowballstem/russian"
 	"github.com/blevesearch/snowballstem/spanish"
+	"github.com/blevesearch/snowballstem/swedish"
+	"github.com/blevesearch/snowballstem/tamil"
+	"github.com/blevesearch/snowballstem/turkish"
 
 	"github.com/hexfit/supportbot/bot"
 )
@@ -41,22 +56,27 @@ func hashKind(kind byte) uint64 {
 	return (fnvOffset ^ uint64(kind)) * fnvPrime
 }
 
+// stemmers are the Snowball stemmers by ISO 639-1 code. A language
+// without one is matched unstemmed (its character n-grams still bridge
+// inflections).
+var stemmers = map[bot.Lang]func(*snowballstem.Env) bool{
+	"ar": arabic.Stem, "da": danish.Stem, "nl": dutch.Stem, "en": english.Stem, "fi": finnish.Stem,
+	"fr": french.Stem, "de": german.Stem, "hu": hungarian.Stem, "ga": irish.Stem, "it": italian.Stem,
+	"no": norwegian.Stem, "nb": norwegian.Stem, "pt": portuguese.Stem, "ro": romanian.Stem,
+	"ru": russian.Stem, "es": spanish.Stem, "sv": swedish.Stem, "ta": tamil.Stem, "tr": turkish.Stem,
+}
+
+// HasStemmer reports whether language l is stemmed.
+func HasStemmer(l bot.Lang) bool { return stemmers[l] != nil }
+
 // stem reduces a normalized word with the snowball stemmer of its language.
 func stem(w string, l bot.Lang) string {
-	if len(w) < 4 || isNumber(w) {
+	fn := stemmers[l]
+	if fn == nil || len(w) < 4 || isNumber(w) {
 		return w
 	}
 	env := snowballstem.NewEnv(w)
-	switch l {
-	case bot.LangES:
-		spanish.Stem(env)
-	case bot.LangFR:
-		french.Stem(env)
-	case bot.LangEN:
-		english.Stem(env)
-	default:
-		return w
-	}
+	fn(env)
 	return env.Current()
 }
 

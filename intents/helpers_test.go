@@ -9,17 +9,18 @@ import (
 )
 
 var (
-	kbOnce     sync.Once
-	kbExamples []bot.Example
-	kbErr      error
+	kbOnce   sync.Once
+	kbConfig Config
+	kbErr    error
 
 	mOnce sync.Once
 	mReal *Matcher
 	mErr  error
 )
 
-// realExamples returns the training phrases of the embedded knowledge base.
-func realExamples(t testing.TB) []bot.Example {
+// realConfig returns what the matcher learns from the embedded knowledge
+// base.
+func realConfig(t testing.TB) Config {
 	t.Helper()
 	kbOnce.Do(func() {
 		kb, err := content.Load(content.Embedded(), content.Site{})
@@ -27,20 +28,23 @@ func realExamples(t testing.TB) []bot.Example {
 			kbErr = err
 			return
 		}
-		kbExamples = kb.Examples()
+		kbConfig = configOf(kb)
 	})
 	if kbErr != nil {
 		t.Fatalf("load content: %v", kbErr)
 	}
-	return kbExamples
+	return kbConfig
 }
+
+// realExamples returns the training phrases of the embedded knowledge base.
+func realExamples(t testing.TB) []bot.Example { return realConfig(t).Examples }
 
 // realMatcher returns a matcher built from the embedded knowledge base,
 // shared by the tests (it is immutable).
 func realMatcher(t testing.TB) *Matcher {
 	t.Helper()
-	ex := realExamples(t)
-	mOnce.Do(func() { mReal, mErr = New(ex) })
+	cfg := realConfig(t)
+	mOnce.Do(func() { mReal, mErr = New(cfg) })
 	if mErr != nil {
 		t.Fatalf("New: %v", mErr)
 	}

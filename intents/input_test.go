@@ -30,13 +30,13 @@ func TestMatchBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := m.Match(tt.text, bot.MatchHints{Lang: bot.LangFR})
+			got := m.Match(tt.text, bot.MatchHints{Lang: bot.Lang("fr")})
 			checkMatch(t, got)
 			if got.Empty != tt.wantEmpty {
 				t.Errorf("Empty = %v, want %v", got.Empty, tt.wantEmpty)
 			}
 			if tt.wantEmpty {
-				if got.Verdict != bot.VerdictNone || got.Lang != bot.LangFR {
+				if got.Verdict != bot.VerdictNone || got.Lang != bot.Lang("fr") {
 					t.Errorf("empty text: verdict %s lang %s, want none and the hinted fr", got.Verdict, got.Lang)
 				}
 			}
@@ -64,7 +64,8 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
-	f := newFolder()
+	cfg := realConfig(t)
+	f := newFolder(cfg.Synonyms, cfg.Shorthand)
 	tests := []struct{ in, want string }{
 		{"mon mot de passe", "mon pasword"},
 		{"mi correo electronico", "mi email"},
@@ -84,12 +85,12 @@ func TestFold(t *testing.T) {
 func TestVectorMatchesFeatures(t *testing.T) {
 	opt := defaultOptions()
 	opt.spell = false // the generic path has no spelling correction
-	m, err := build(realExamples(t), opt)
+	m, err := build(realConfig(t), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"no me llega el código", "zzqx unknown wordz", "my client can't log in", "bonjour bonjour"} {
-		for _, l := range bot.Langs {
+		for _, l := range []bot.Lang{"es", "fr", "en"} {
 			words := m.fold.fold(m.fold.words(text))
 			got := map[int32]float64{}
 			for _, e := range m.vector(words, l, m.getScratch()) {
@@ -128,13 +129,13 @@ func TestNewErrors(t *testing.T) {
 		ex   []bot.Example
 	}{
 		{"no examples", nil},
-		{"unknown intent", []bot.Example{{Text: "hi", Intent: "nope", Lang: bot.LangEN}}},
-		{"bad language", []bot.Example{{Text: "hi", Intent: bot.Greeting, Lang: "de"}}},
-		{"only none", []bot.Example{{Text: "weather", Intent: bot.None, Lang: bot.LangEN}}},
+		{"no intent", []bot.Example{{Text: "hi", Lang: "en"}}},
+		{"language not listed", []bot.Example{{Text: "hi", Intent: "hello", Kind: bot.GreetingIntent, Lang: "de"}}},
+		{"only out of scope", []bot.Example{{Text: "weather", Intent: "other", Kind: bot.OutOfScopeIntent, Lang: "en"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := New(tt.ex); err == nil {
+			if _, err := New(Config{Examples: tt.ex, Langs: []bot.Lang{"en"}}); err == nil {
 				t.Error("New succeeded, want an error")
 			}
 		})
@@ -143,16 +144,16 @@ func TestNewErrors(t *testing.T) {
 
 // A tiny index still works: one phrase per class, no none examples.
 func TestNewTiny(t *testing.T) {
-	m, err := New([]bot.Example{
-		{Text: "hello there", Intent: bot.Greeting, Lang: bot.LangEN},
-		{Text: "I forgot my password", Intent: bot.ForgotPassword, Lang: bot.LangEN},
-	})
+	m, err := New(Config{Examples: []bot.Example{
+		{Text: "hello there", Intent: "hello", Kind: bot.GreetingIntent, Lang: "en"},
+		{Text: "I forgot my password", Intent: "forgot_password", Kind: bot.AnswerIntent, Lang: "en"},
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := m.Match("forgot password", bot.MatchHints{})
 	checkMatch(t, got)
-	if got.Top() != bot.ForgotPassword {
+	if got.Top() != bot.Intent("forgot_password") {
 		t.Errorf("Top = %s, want forgot_password", got.Top())
 	}
 }

@@ -14,7 +14,7 @@ func (m *Matcher) Match(text string, h bot.MatchHints) (res bot.Match) {
 		// Match must never fail the engine: a bug degrades to "not
 		// understood" (FuzzMatch calls match directly to find such bugs).
 		if r := recover(); r != nil {
-			res = bot.Match{Lang: fallbackLang(h), Verdict: bot.VerdictNone}
+			res = bot.Match{Lang: m.fallbackLang(h), Verdict: bot.VerdictNone, None: m.noneIntent()}
 		}
 	}()
 	return m.match(text, h)
@@ -27,7 +27,7 @@ const socialKeep = 0.6
 func (m *Matcher) match(text string, h bot.MatchHints) bot.Match {
 	words := m.fold.words(text)
 	if len(words) == 0 {
-		return bot.Match{Lang: fallbackLang(h), Verdict: bot.VerdictNone, Empty: true}
+		return bot.Match{Lang: m.fallbackLang(h), Verdict: bot.VerdictNone, Empty: true, None: m.noneIntent()}
 	}
 	lang, lscore := m.lang.detect(text, words, h)
 	res := bot.Match{Lang: lang, LangScore: lscore}
@@ -72,6 +72,10 @@ func (m *Matcher) match(text string, h bot.MatchHints) bot.Match {
 		// "no", "I can't", "pero": only greetings and thanks can be said
 		// with function words alone; anything else is a guess.
 		res.Verdict = bot.VerdictNone
+	}
+	if res.Verdict == bot.VerdictNone {
+		res.None = m.noneIntent()
+		res.OutOfScope = m.none >= 0 && argmax(p, nil) == m.none
 	}
 	return res
 }
@@ -162,7 +166,7 @@ func (m *Matcher) vector(words []string, l bot.Lang, sc *scratch) []entry {
 	}
 	// Same features as options.features, with what is known of training
 	// words taken from m.known (see TestVectorMatchesFeatures).
-	li := langIndex(l)
+	li := m.lang.index(l)
 	hw, hb := hashKind(kindWord), hashKind(kindBigram)
 	prev := ""
 	for _, w := range words {
@@ -246,12 +250,22 @@ func (m *Matcher) withoutSocial(words []string) []string {
 	return rest
 }
 
-func fallbackLang(h bot.MatchHints) bot.Lang {
-	if h.Lang.Valid() {
+// fallbackLang is the language of a message with no words: the hints',
+// else the knowledge base's first.
+func (m *Matcher) fallbackLang(h bot.MatchHints) bot.Lang {
+	if m.lang.index(h.Lang) >= 0 {
 		return h.Lang
 	}
-	if l := localeLang(h.Locale); l.Valid() {
+	if l := localeLang(h.Locale); m.lang.index(l) >= 0 {
 		return l
 	}
-	return bot.LangES
+	return m.langs[0]
+}
+
+// noneIntent is the knowledge base's out-of-scope intent ("" without one).
+func (m *Matcher) noneIntent() bot.Intent {
+	if m.none < 0 {
+		return bot.NoIntent
+	}
+	return m.classes[m.none]
 }

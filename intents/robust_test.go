@@ -32,9 +32,9 @@ func typos(r *rand.Rand, s string, n int) string {
 
 // wrappers put a greeting before and thanks after a question.
 var wrappers = map[bot.Lang][2]string{
-	bot.LangES: {"hola buenas tardes, disculpa la molestia, tengo un problema: ", " muchas gracias de antemano, saludos"},
-	bot.LangFR: {"bonjour, désolé de vous déranger, j'ai un souci: ", " merci d'avance, bonne journée"},
-	bot.LangEN: {"hi there, sorry to bother you, quick question: ", " thanks in advance, have a nice day"},
+	bot.Lang("es"): {"hola buenas tardes, disculpa la molestia, tengo un problema: ", " muchas gracias de antemano, saludos"},
+	bot.Lang("fr"): {"bonjour, désolé de vous déranger, j'ai un souci: ", " merci d'avance, bonne journée"},
+	bot.Lang("en"): {"hi there, sorry to bother you, quick question: ", " thanks in advance, have a nice day"},
 }
 
 // The held-out questions degraded the way real messages are: without
@@ -71,7 +71,7 @@ func TestRobustness(t *testing.T) {
 				if tt.slips > 0 {
 					text = typos(r, text, tt.slips)
 				}
-				if tt.wrapped && c.Intent != bot.Greeting && c.Intent != bot.Thanks && c.Intent != bot.None {
+				if tt.wrapped && c.Intent != bot.Intent("greeting") && c.Intent != bot.Intent("thanks") && c.Intent != bot.Intent("none") {
 					text = wrappers[c.Lang][0] + text + wrappers[c.Lang][1]
 				}
 				cs = append(cs, Case{Text: text, Intent: c.Intent, Lang: c.Lang})

@@ -71,9 +71,10 @@ func (m *Matcher) scores(q []entry, exclude int, sims []float32, out []float64) 
 	for c := 0; c < nc; c++ {
 		norm, dot := m.cnorm[c], cs[c]
 		if exclude >= 0 && int(m.exCls[exclude]) == c {
-			// remove the example itself (q·x = 1) from its class sum
-			n2 := norm*norm - 2*dot + 1
-			dot -= 1
+			// remove the sample itself (w·q, so q·x = w) from its class sum
+			w := m.exW[exclude]
+			n2 := norm*norm - 2*w*dot + w*w
+			dot -= w
 			norm = math.Sqrt(math.Max(n2, 0))
 		}
 		if norm > 1e-9 {

@@ -63,7 +63,7 @@ func runClientJourney(t *testing.T, e *env, c clientSide) {
 		}
 	}()
 	c.say(t, "olvidé mi contraseña")
-	answer, _ := e.kb.Answer(bot.ForgotPassword, bot.LangES, bot.Client)
+	answer, _ := e.kb.Answer(bot.Intent("forgot_password"), bot.Lang("es"), bot.Client)
 	c.waitInbox(t, "the answer", func(m string) bool { return shows(m, answer.Short, answer.Full) })
 	for range 3 {
 		conv := e.conv(c.channel, c.chat)
@@ -104,7 +104,7 @@ func runClientJourney(t *testing.T, e *env, c clientSide) {
 	if code := e.postAction(blockAction("UAGENT1", agentsChan, thread, "", handoffBlock+id, resolveActionID, id, "Resolve")); code != http.StatusOK {
 		t.Fatalf("resolve: status %d", code)
 	}
-	ask := e.kb.Text(bot.LangES, "csat_ask", nil)
+	ask := e.kb.Text(bot.Lang("es"), "csat_ask", nil)
 	c.waitInbox(t, "the satisfaction question", func(m string) bool { return shows(m, ask) })
 	for _, m := range c.inbox() {
 		if strings.Contains(m, "secreto interno") {
@@ -114,7 +114,7 @@ func runClientJourney(t *testing.T, e *env, c clientSide) {
 	c.choose(t, bot.PayloadCSAT+"4")
 	waitFor(t, "the score", func() bool { got, _ := e.store.Handoff(ctx, h.ID); return got.CSAT == 4 })
 
-	code, _ := e.kb.Answer(bot.CodeNotReceived, bot.LangES, bot.Client)
+	code, _ := e.kb.Answer(bot.Intent("code_not_received"), bot.Lang("es"), bot.Client)
 	c.say(t, "no me llega el código de verificación")
 	c.waitInbox(t, "the bot answering again", func(m string) bool { return shows(m, code.Short, code.Full) })
 }

@@ -62,7 +62,7 @@ func knowledge(t *testing.T) (*content.KB, *intents.Matcher) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := intents.New(kb.Examples())
+	m, err := intents.FromSource(kb)
 	if err != nil {
 		t.Fatal(err)
 	}

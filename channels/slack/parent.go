@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,13 +36,13 @@ func channelName(c string) string {
 	return c
 }
 
-var langNames = map[bot.Lang]string{bot.LangES: "Spanish", bot.LangFR: "French", bot.LangEN: "English"}
-
+// langName names a language in English for the agents: "Portuguese (pt)".
 func langName(l bot.Lang) string {
-	if n, ok := langNames[l]; ok {
-		return n + " (" + string(l) + ")"
+	tag, err := language.Parse(string(l))
+	if l == "" || err != nil {
+		return "unknown"
 	}
-	return "unknown"
+	return display.English.Languages().Name(tag) + " (" + string(l) + ")"
 }
 
 var reasons = map[string]string{
@@ -105,8 +107,8 @@ func (s *Slack) loadView(ctx context.Context, id int64) (view, error) {
 		if !h.CreatedAt.IsZero() && e.At.After(limit) {
 			break
 		}
-		if e.Kind == bot.KindClient && e.Intent != "" && e.Intent != bot.None {
-			if v.intent == "" || answerable(e.Intent) || !answerable(v.intent) {
+		if e.Kind == bot.KindClient && e.Intent != bot.NoIntent && s.kind(e.Intent) != bot.OutOfScopeIntent {
+			if v.intent == "" || s.kind(e.Intent) == bot.AnswerIntent || s.kind(v.intent) != bot.AnswerIntent {
 				v.intent = e.Intent
 			}
 		}
@@ -141,13 +143,14 @@ func (s *Slack) author(e bot.Entry, client string) string {
 	}
 }
 
-// answerable: an intent with an article, more telling than "human_agent".
-func answerable(i bot.Intent) bool {
-	switch i {
-	case bot.Greeting, bot.Thanks, bot.HumanAgent, bot.None, "":
-		return false
+// kind is an intent's kind: an answer is more telling than a greeting or
+// a request for a person. Without a knowledge base every intent is one.
+func (s *Slack) kind(i bot.Intent) bot.IntentKind {
+	if s.cfg.Knowledge == nil {
+		return bot.AnswerIntent
 	}
-	return true
+	k, _ := s.cfg.Knowledge.Kind(i)
+	return k
 }
 
 // parentBlocks renders the parent message of a handoff in its current

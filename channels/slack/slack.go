@@ -89,6 +89,9 @@ type Config struct {
 	// inbox; without it staff threads continue only with a mention).
 	Store   bot.Store
 	Threads Threads // required for the inbox
+	// Knowledge tells intents' kinds, so the parent message names the
+	// topic rather than a greeting (optional).
+	Knowledge bot.Knowledge
 
 	// TranscriptLines is how many of the last transcript lines the parent
 	// message shows (default 6).

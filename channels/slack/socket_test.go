@@ -112,7 +112,7 @@ func TestSocketMode(t *testing.T) {
 		blockAction("USTAFF", "D5", posts[0].PostedTS, ts, optionsBlock, optionActionID+"0", bot.PayloadYes, "Yes"), 0)
 	ack("env-2")
 	posts = e.fake.waitCalls(t, "chat.postMessage", "the thanks", func(cs []call) bool { return len(cs) >= 2 })
-	if posts[1].ThreadTS != ts || !strings.Contains(posts[1].Blocks, e.kb.Text(bot.LangEN, "feedback_thanks", nil)[:10]) {
+	if posts[1].ThreadTS != ts || !strings.Contains(posts[1].Blocks, e.kb.Text(bot.Lang("en"), "feedback_thanks", nil)[:10]) {
 		t.Errorf("button answer %+v", posts[1])
 	}
 	time.Sleep(100 * time.Millisecond)

@@ -35,7 +35,7 @@ func TestStaffQuestionsAnsweredInThread(t *testing.T) {
 		{
 			name:    "direct message in French",
 			events:  [][]byte{eventBody("Ev1", dmEvent("USTAFF", "D1", "j'ai oublié mon mot de passe", "1710000000.000100", ""))},
-			channel: "D1", thread: "1710000000.000100", lang: bot.LangFR,
+			channel: "D1", thread: "1710000000.000100", lang: bot.Lang("fr"),
 		},
 		{
 			name: "mention in a channel, delivered as app_mention and message",
@@ -43,7 +43,7 @@ func TestStaffQuestionsAnsweredInThread(t *testing.T) {
 				eventBody("Ev2", mentionEvent("USTAFF", "CTEAM", "<@UBOT> I forgot my password", "1710000001.000100", "")),
 				eventBody("Ev3", channelMessage("USTAFF", "CTEAM", "<@UBOT> I forgot my password", "1710000001.000100", "")),
 			},
-			channel: "CTEAM", thread: "1710000001.000100", lang: bot.LangEN,
+			channel: "CTEAM", thread: "1710000001.000100", lang: bot.Lang("en"),
 		},
 		{
 			name: "mention in a thread, retried by Slack",
@@ -52,7 +52,7 @@ func TestStaffQuestionsAnsweredInThread(t *testing.T) {
 				eventBody("Ev4", mentionEvent("USTAFF", "CTEAM", "<@UBOT> olvidé mi contraseña", "1710000003.000100", "1710000002.000100")),
 			},
 			hdr:     []string{"X-Slack-Retry-Num", "1", "X-Slack-Retry-Reason", "http_timeout"},
-			channel: "CTEAM", thread: "1710000002.000100", lang: bot.LangES,
+			channel: "CTEAM", thread: "1710000002.000100", lang: bot.Lang("es"),
 		},
 	}
 	for _, tt := range tests {
@@ -77,7 +77,7 @@ func TestStaffQuestionsAnsweredInThread(t *testing.T) {
 			if p.Channel != tt.channel || p.ThreadTS != tt.thread {
 				t.Errorf("posted to %s thread %q, want %s thread %q", p.Channel, p.ThreadTS, tt.channel, tt.thread)
 			}
-			if want := staffOpening(t, e, bot.ForgotPassword, tt.lang); !strings.Contains(p.Blocks, want) {
+			if want := staffOpening(t, e, bot.Intent("forgot_password"), tt.lang); !strings.Contains(p.Blocks, want) {
 				t.Errorf("blocks lack the %s staff answer %q:\n%s", tt.lang, want, p.Blocks)
 			}
 			_, values := blockButtons(t, p.Blocks)
@@ -110,7 +110,7 @@ func TestStaffFeedbackButtonAndThreadReply(t *testing.T) {
 		t.Fatalf("action status %d", code)
 	}
 	posts := e.fake.waitCalls(t, "chat.postMessage", "thanks", func(cs []call) bool { return len(cs) >= 2 })
-	if p := posts[1]; p.ThreadTS != ts || !strings.Contains(p.Blocks, escape(e.kb.Text(bot.LangEN, "feedback_thanks", nil))[:10]) {
+	if p := posts[1]; p.ThreadTS != ts || !strings.Contains(p.Blocks, escape(e.kb.Text(bot.Lang("en"), "feedback_thanks", nil))[:10]) {
 		t.Errorf("reply to the button: thread %q blocks %s", p.ThreadTS, p.Blocks)
 	}
 	// A plain reply in the thread, without a mention, continues the conversation.

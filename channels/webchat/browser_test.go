@@ -185,7 +185,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	do(t, w, "open the widget", chromedp.Click(chromedp.ID("hxc-bubble")), chromedp.WaitVisible(chromedp.ID("hxc-input")))
 	typeMessage(t, w, "olvidé mi contraseña")
-	answer, _ := e.kb.Answer(bot.ForgotPassword, bot.LangES, bot.Client)
+	answer, _ := e.kb.Answer(bot.Intent("forgot_password"), bot.Lang("es"), bot.Client)
 	until(t, w, "the Spanish answer", fmt.Sprintf(`[...document.querySelectorAll('.hxc-msg[data-kind=bot]')].some(m => m.textContent.includes(%s))`,
 		jsString(strings.ReplaceAll(firstLine(answer.Full), "*", ""))))
 	until(t, w, "the feedback buttons", `document.querySelector('.hxc-opts button[data-payload="no"]:not([disabled])')`)

@@ -121,7 +121,7 @@ var loadKnowledge = sync.OnceValues(func() (kbm, error) {
 	if err != nil {
 		return kbm{}, err
 	}
-	m, err := intents.New(kb.Examples())
+	m, err := intents.FromSource(kb)
 	return kbm{kb, m}, err
 })
 

@@ -25,7 +25,7 @@ func TestJourneyOverSSE(t *testing.T) {
 	if got := e.say(t, c, "m1", "olvidé mi contraseña", ""); got != http.StatusAccepted {
 		t.Fatalf("message: status %d", got)
 	}
-	answer, _ := e.kb.Answer(bot.ForgotPassword, bot.LangES, bot.Client)
+	answer, _ := e.kb.Answer(bot.Intent("forgot_password"), bot.Lang("es"), bot.Client)
 	s.wait(t, "the client's own line", func(ev event) bool { return ev.Kind == bot.KindClient && ev.Text == "olvidé mi contraseña" })
 	s.wait(t, "the Spanish answer", func(ev event) bool {
 		return ev.Kind == bot.KindBot && strings.Contains(ev.Text, firstLine(answer.Full))

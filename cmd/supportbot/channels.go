@@ -26,6 +26,7 @@ type channelDeps struct {
 	http    *http.Client
 	dataDir string                      // web chat secret
 	reload  func(context.Context) error // content reload for the dashboard
+	kb      bot.Knowledge               // the live knowledge base, for the desks
 }
 
 // route is a webhook endpoint; it needs the engine to hand messages to.
@@ -157,7 +158,7 @@ func buildChannels(ctx context.Context, e env, d channelDeps) (channelSet, error
 		app, err := slack.New(slack.Config{BotToken: tok, SigningSecret: e.getenv("SUPPORTBOT_SLACK_SIGNING_SECRET"),
 			AppToken: e.getenv("SUPPORTBOT_SLACK_APP_TOKEN"), AgentsChannel: e.getenv("SUPPORTBOT_SLACK_AGENTS_CHANNEL"),
 			AgentIDs: splitList(e.getenv("SUPPORTBOT_SLACK_AGENT_IDS")), MentionHere: e.getenv("SUPPORTBOT_SLACK_MENTION_HERE") == "true",
-			APIURL: e.getenv("SUPPORTBOT_SLACK_API_URL"), HTTPClient: d.http, Store: d.store, Threads: d.store, Logger: d.log})
+			APIURL: e.getenv("SUPPORTBOT_SLACK_API_URL"), HTTPClient: d.http, Store: d.store, Threads: d.store, Knowledge: d.kb, Logger: d.log})
 		if err != nil {
 			return set, err
 		}

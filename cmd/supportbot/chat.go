@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,15 +27,12 @@ func runChat(ctx context.Context, args []string, e env) error {
 	c.register(fs, e)
 	d.register(fs, e)
 	ef.register(fs, e)
-	lang := fs.String("lang", "", "start in this language: es, fr or en (default: detected)")
+	lang := fs.String("lang", "", "start in this language, one of the knowledge base's (default: detected)")
 	audience := fs.String("audience", "client", "who is writing: client or staff")
 	chatID := fs.String("chat", "local", "conversation id: another id starts another conversation")
 	name := fs.String("name", "", "your display name (shown to agents)")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
-	}
-	if *lang != "" && !bot.Lang(*lang).Valid() {
-		return fmt.Errorf("--lang %q: want es, fr or en: %w", *lang, errUsage)
 	}
 	if *audience != string(bot.Client) && *audience != string(bot.Staff) {
 		return fmt.Errorf("--audience %q: want client or staff: %w", *audience, errUsage)
@@ -46,6 +44,9 @@ func runChat(ctx context.Context, args []string, e env) error {
 	kb, m, err := c.loadMatcher(e)
 	if err != nil {
 		return err
+	}
+	if *lang != "" && !bot.Speaks(kb, bot.Lang(*lang)) {
+		return fmt.Errorf("--lang %q: want one of the knowledge base's languages (%s): %w", *lang, langList(kb), errUsage)
 	}
 	st, err := d.open(ctx)
 	if err != nil {
@@ -88,8 +89,8 @@ func runChat(ctx context.Context, args []string, e env) error {
 	defer func() { stop(); wg.Wait() }()
 	if interactive {
 		l := bot.Lang(*lang)
-		if !l.Valid() {
-			l = bot.LangEN
+		if !bot.Speaks(kb, l) {
+			l = kb.Langs()[0]
 		}
 		fmt.Fprintf(e.stdout, "bot> %s\n", kb.Text(l, "welcome", nil))
 	}
@@ -112,4 +113,14 @@ func waitSent(ctx context.Context, st bot.Store, channel string) error {
 		}
 	}
 	return nil
+}
+
+// langList names a knowledge base's languages: "es, fr, en".
+func langList(k bot.Knowledge) string {
+	ls := k.Langs()
+	s := make([]string, len(ls))
+	for i, l := range ls {
+		s[i] = string(l)
+	}
+	return strings.Join(s, ", ")
 }

@@ -23,18 +23,24 @@ func runContent(_ context.Context, args []string, e env) error {
 		if err := parseFlags(fs, args[1:], e); err != nil {
 			return err
 		}
-		probs := content.Validate(c.fs())
-		for _, p := range probs {
+		errs, warns := 0, 0
+		for _, p := range content.Validate(c.fs()) {
 			fmt.Fprintln(e.stdout, p)
+			if p.Warn {
+				warns++
+			} else {
+				errs++
+			}
 		}
-		if len(probs) > 0 {
-			return fmt.Errorf("%d problem(s)", len(probs))
+		if errs > 0 {
+			return fmt.Errorf("%d problem(s), %d warning(s)", errs, warns)
 		}
 		kb, err := c.loadKB(e)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "content OK: %d training phrases\n", len(kb.Examples()))
+		fmt.Fprintf(e.stdout, "content OK: %d intents in %s, %d training phrases, %d articles, %d warning(s)\n",
+			len(kb.Intents()), langList(kb), len(kb.Examples()), len(kb.Docs()), warns)
 		return nil
 	case "export":
 		format := fs.String("format", "jsonl", "output format (jsonl)")

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 
 	"github.com/hexfit/supportbot/content"
@@ -46,7 +47,7 @@ func (c *contentFlags) loadMatcher(e env) (*content.KB, *intents.Matcher, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := intents.New(kb.Examples())
+	m, err := intents.FromSource(kb)
 	if err != nil {
 		return nil, nil, fmt.Errorf("build matcher: %w", err)
 	}
@@ -65,4 +66,13 @@ func parseFlags(fs *flag.FlagSet, args []string, e env) error {
 		return errUsage
 	}
 	return nil
+}
+
+// logContent says what knowledge base serves, and each of its warnings:
+// they do not stop the bot, but someone should fix them.
+func logContent(log *slog.Logger, kb *content.KB) {
+	for _, w := range kb.Warnings() {
+		log.Warn("content warning", "problem", w.String())
+	}
+	log.Info("content loaded", "intents", len(kb.Intents()), "languages", langList(kb), "phrases", len(kb.Examples()), "warnings", len(kb.Warnings()))
 }

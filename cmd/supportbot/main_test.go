@@ -67,11 +67,16 @@ func TestContentValidate(t *testing.T) {
 
 func TestStartRefusedOnInvalidContent(t *testing.T) {
 	dir := contentCopy(t)
-	if err := os.Remove(filepath.Join(dir, "articles", "greeting.es.md")); err != nil {
+	f := filepath.Join(dir, "articles", "greeting.es.md")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, []byte(strings.Replace(string(b), "{product}", "{prodcut}", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errOut := runCmd(t, "hola\n", nil, "chat", "--content", dir)
-	if code != 1 || !strings.Contains(errOut, "articles/greeting.es.md: missing language") {
+	if code != 1 || !strings.Contains(errOut, "unknown placeholder {prodcut}") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
 }

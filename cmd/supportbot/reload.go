@@ -58,3 +58,15 @@ func (l *liveContent) Text(lang bot.Lang, key string, vars map[string]string) st
 func (l *liveContent) Match(text string, h bot.MatchHints) bot.Match {
 	return l.cur.Load().m.Match(text, h)
 }
+
+func (l *liveContent) List(lang bot.Lang, key string) []string {
+	return l.cur.Load().kb.List(lang, key)
+}
+
+func (l *liveContent) Langs() []bot.Lang { return l.cur.Load().kb.Langs() }
+
+func (l *liveContent) Kind(i bot.Intent) (bot.IntentKind, bool) { return l.cur.Load().kb.Kind(i) }
+
+func (l *liveContent) Intents() []bot.Intent { return l.cur.Load().kb.Intents() }
+
+func (l *liveContent) Topics() []bot.Intent { return l.cur.Load().kb.Topics() }

@@ -65,7 +65,12 @@ func runReport(ctx context.Context, args []string, e env) error {
 	if len(rep.TopIntents) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
-	for _, l := range bot.Langs {
+	langs := make([]bot.Lang, 0, len(rep.TopIntents))
+	for l := range rep.TopIntents {
+		langs = append(langs, l)
+	}
+	sort.Slice(langs, func(i, j int) bool { return langs[i] < langs[j] })
+	for _, l := range langs {
 		ics := rep.TopIntents[l]
 		if len(ics) == 0 {
 			continue

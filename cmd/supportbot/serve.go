@@ -52,7 +52,13 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	live, err := newLiveContent(func() (*content.KB, *intents.Matcher, error) { return c.loadMatcher(e) })
+	live, err := newLiveContent(func() (*content.KB, *intents.Matcher, error) {
+		kb, m, err := c.loadMatcher(e)
+		if err == nil {
+			logContent(log, kb)
+		}
+		return kb, m, err
+	})
 	if err != nil {
 		return err
 	}
@@ -68,7 +74,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 
 	// HTTP clients for the platforms: one per process, with timeouts.
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: platformTransport()}
-	set, err := buildChannels(ctx, e, channelDeps{store: st, log: log, http: hc, dataDir: dataDir, reload: live.Reload})
+	set, err := buildChannels(ctx, e, channelDeps{store: st, log: log, http: hc, dataDir: dataDir, reload: live.Reload, kb: live})
 	for _, c := range set.closers {
 		defer c() // after the loops below stopped: flushes queued agent-side work
 	}

@@ -163,9 +163,9 @@ var e2eCases = []struct {
 	lang bot.Lang
 	text string
 }{
-	{bot.LangES, "hola, olvidé mi contraseña y no puedo entrar a la app"},
-	{bot.LangFR, "bonjour, j'ai oublié mon mot de passe, je ne peux plus me connecter"},
-	{bot.LangEN, "hi, I forgot my password and can't get into the app"},
+	{bot.Lang("es"), "hola, olvidé mi contraseña y no puedo entrar a la app"},
+	{bot.Lang("fr"), "bonjour, j'ai oublié mon mot de passe, je ne peux plus me connecter"},
+	{bot.Lang("en"), "hi, I forgot my password and can't get into the app"},
 }
 
 func TestServeTelegramButtons(t *testing.T) {
@@ -182,7 +182,7 @@ func TestServeTelegramButtons(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := sent[before]
-			ans, _ := p.kb.Answer(bot.ForgotPassword, tc.lang, bot.Client)
+			ans, _ := p.kb.Answer(bot.Intent("forgot_password"), tc.lang, bot.Client)
 			if got.ChatID != chat || !strings.Contains(got.Text, head(ans.Full)) {
 				t.Fatalf("want the %s forgot-password answer in chat %d, got chat %d:\n%s", tc.lang, chat, got.ChatID, got.Text)
 			}
@@ -243,7 +243,7 @@ func TestServeTwilioNumberedOptions(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := msgs[n]
-				ans, _ := p.kb.Answer(bot.ForgotPassword, tc.lang, bot.Client)
+				ans, _ := p.kb.Answer(bot.Intent("forgot_password"), tc.lang, bot.Client)
 				want := ans.Full
 				if ch == "sms" {
 					want = twilio.ToGSM(ans.Short)
@@ -284,7 +284,7 @@ func TestServeDiscordComponents(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := sent[before]
-			ans, _ := p.kb.Answer(bot.ForgotPassword, tc.lang, bot.Client)
+			ans, _ := p.kb.Answer(bot.Intent("forgot_password"), tc.lang, bot.Client)
 			if got.ChannelID != channel || !strings.Contains(got.Content, head(ans.Full)) {
 				t.Fatalf("want the %s answer in %s, got %s:\n%s", tc.lang, channel, got.ChannelID, got.Content)
 			}

@@ -22,10 +22,10 @@ var benchRun atomic.Int64 // keeps chat ids unique across benchmark rounds
 
 func benchMessage(c bot.Conversation, pid string) bot.Change {
 	return bot.Change{Conversation: c, At: time.Now(),
-		Contact: &bot.Contact{Channel: c.Channel, ContactID: c.ChatID, Lang: bot.LangES, Audience: bot.Client},
+		Contact: &bot.Contact{Channel: c.Channel, ContactID: c.ChatID, Lang: bot.Lang("es"), Audience: bot.Client},
 		Inbound: &bot.Entry{Kind: bot.KindClient, Author: c.ChatID, Text: "olvidé mi contraseña", PlatformID: pid,
-			Intent: bot.ForgotPassword, Lang: bot.LangES, Verdict: bot.VerdictAnswer, Confidence: 0.9, At: time.Now()},
-		Out: []bot.Outbound{{Channel: c.Channel, ChatID: c.ChatID, Lang: bot.LangES, Kind: bot.KindBot,
+			Intent: bot.Intent("forgot_password"), Lang: bot.Lang("es"), Verdict: bot.VerdictAnswer, Confidence: 0.9, At: time.Now()},
+		Out: []bot.Outbound{{Channel: c.Channel, ChatID: c.ChatID, Lang: bot.Lang("es"), Kind: bot.KindBot,
 			Reply: bot.Reply{Text: "Para restablecer tu contraseña…", Buttons: []bot.Button{{Label: "Sí", Payload: "yes"}}}}}}
 }
 

@@ -14,7 +14,7 @@ import (
 func groupMessage(c bot.Conversation, pid string) bot.Change {
 	now := time.Now()
 	return bot.Change{Conversation: c, At: now,
-		Contact: &bot.Contact{Channel: c.Channel, ContactID: c.ChatID, Lang: bot.LangEN, Audience: bot.Client},
+		Contact: &bot.Contact{Channel: c.Channel, ContactID: c.ChatID, Lang: bot.Lang("en"), Audience: bot.Client},
 		Inbound: &bot.Entry{Kind: bot.KindClient, Author: c.ChatID, Text: "q " + pid, PlatformID: pid, At: now},
 		Out:     []bot.Outbound{{Channel: c.Channel, ChatID: c.ChatID, Kind: bot.KindBot, Reply: bot.Reply{Text: "a " + pid}}}}
 }

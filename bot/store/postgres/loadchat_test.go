@@ -15,8 +15,8 @@ func TestLoadChatMatchesSeparateReads(t *testing.T) {
 	t.Parallel()
 	s := openURL(t, newSchema(t))
 	ctx := context.Background()
-	conv := bot.Conversation{Channel: "test", ChatID: "both", ContactID: "u1", State: bot.StateBot, Lang: bot.LangFR}
-	ct := &bot.Contact{Channel: "test", ContactID: "u1", Name: "Ana", Lang: bot.LangFR, Audience: bot.Client}
+	conv := bot.Conversation{Channel: "test", ChatID: "both", ContactID: "u1", State: bot.StateBot, Lang: bot.Lang("fr")}
+	ct := &bot.Contact{Channel: "test", ContactID: "u1", Name: "Ana", Lang: bot.Lang("fr"), Audience: bot.Client}
 	if _, err := s.Commit(ctx, bot.Change{Conversation: conv, Contact: ct, At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -55,38 +55,38 @@ func dashFixture(t *testing.T, s dashStore) (map[string]int64, time.Time) {
 
 	// a: Telegram, Spanish, answered on day -2 and found helpful (twice:
 	// still one resolved conversation).
-	add("a", bot.Conversation{Channel: "telegram", ChatID: "tg-a", ContactID: "ua", State: bot.StateBot, Lang: bot.LangES})
+	add("a", bot.Conversation{Channel: "telegram", ChatID: "tg-a", ContactID: "ua", State: bot.StateBot, Lang: bot.Lang("es")})
 	commit("a", at(-2, 1), bot.Change{Inbound: inbound(at(-2, 1)),
-		Contact: &bot.Contact{Channel: "telegram", ContactID: "ua", Name: "Ana", Lang: bot.LangES},
+		Contact: &bot.Contact{Channel: "telegram", ContactID: "ua", Name: "Ana", Lang: bot.Lang("es")},
 		Out:     []bot.Outbound{{Channel: "telegram", ChatID: "tg-a", Kind: bot.KindBot, Reply: bot.Reply{Text: "respuesta"}}}})
-	commit("a", at(-2, 2), bot.Change{Feedback: []bot.Feedback{{Intent: "x", Lang: bot.LangES, Helpful: true},
-		{Intent: "y", Lang: bot.LangES, Helpful: true}}})
+	commit("a", at(-2, 2), bot.Change{Feedback: []bot.Feedback{{Intent: "x", Lang: bot.Lang("es"), Helpful: true},
+		{Intent: "y", Lang: bot.Lang("es"), Helpful: true}}})
 
 	// b: SMS, French, handed off on day -1, writes twice more today.
-	add("b", bot.Conversation{Channel: "twilio", ChatID: "tw-b", ContactID: "ub", State: bot.StateWaiting, Lang: bot.LangFR})
+	add("b", bot.Conversation{Channel: "twilio", ChatID: "tw-b", ContactID: "ub", State: bot.StateWaiting, Lang: bot.Lang("fr")})
 	commit("b", at(-1, 3), bot.Change{Inbound: inbound(at(-1, 3)),
-		Contact: &bot.Contact{Channel: "twilio", ContactID: "ub", Name: "Bea", Lang: bot.LangFR},
-		Handoff: &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "asked", Lang: bot.LangFR}}})
+		Contact: &bot.Contact{Channel: "twilio", ContactID: "ub", Name: "Bea", Lang: bot.Lang("fr")},
+		Handoff: &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "asked", Lang: bot.Lang("fr")}}})
 	commit("b", at(0, 1), bot.Change{Inbound: inbound(at(0, 1))})
 	commit("b", at(0, 2), bot.Change{Inbound: inbound(at(0, 2))})
 
 	// c: Telegram, English, today, answer not helpful.
-	add("c", bot.Conversation{Channel: "telegram", ChatID: "tg-c", ContactID: "uc", State: bot.StateBot, Lang: bot.LangEN})
+	add("c", bot.Conversation{Channel: "telegram", ChatID: "tg-c", ContactID: "uc", State: bot.StateBot, Lang: bot.Lang("en")})
 	commit("c", at(0, 3), bot.Change{Inbound: inbound(at(0, 3)),
-		Feedback: []bot.Feedback{{Intent: "x", Lang: bot.LangEN, Helpful: false}}})
+		Feedback: []bot.Feedback{{Intent: "x", Lang: bot.Lang("en"), Helpful: false}}})
 
 	// e: Discord, Spanish, all on day -5; its contact id matches a's
 	// contact on another channel, whose name must not leak.
-	add("e", bot.Conversation{Channel: "discord", ChatID: "dc-e", ContactID: "ua", State: bot.StateResolved, Lang: bot.LangES})
+	add("e", bot.Conversation{Channel: "discord", ChatID: "dc-e", ContactID: "ua", State: bot.StateResolved, Lang: bot.Lang("es")})
 	commit("e", at(-5, 1), bot.Change{Inbound: inbound(at(-5, 1)),
 		Entries:  []bot.Entry{{Kind: bot.KindNote, Author: "zoe", Text: "note"}},
-		Handoff:  &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "asked", Lang: bot.LangES}},
-		Feedback: []bot.Feedback{{Intent: "x", Lang: bot.LangES, Helpful: true}}})
+		Handoff:  &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "asked", Lang: bot.Lang("es")}},
+		Feedback: []bot.Feedback{{Intent: "x", Lang: bot.Lang("es"), Helpful: true}}})
 
 	// f: Telegram, Spanish, handed off and taken on day -1.
-	add("f", bot.Conversation{Channel: "telegram", ChatID: "tg-f", ContactID: "uf", State: bot.StateWaiting, Lang: bot.LangES})
+	add("f", bot.Conversation{Channel: "telegram", ChatID: "tg-f", ContactID: "uf", State: bot.StateWaiting, Lang: bot.Lang("es")})
 	res := commit("f", at(-1, 5), bot.Change{Inbound: inbound(at(-1, 5)),
-		Handoff: &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "asked", Lang: bot.LangES}}})
+		Handoff: &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "asked", Lang: bot.Lang("es")}}})
 	convs["f"].State, convs["f"].Agent = bot.StateWithAgt, "zoe"
 	commit("f", at(-1, 6), bot.Change{Handoff: &bot.HandoffChange{H: bot.Handoff{ID: res.HandoffID,
 		Status: bot.HandoffTaken, Agent: "zoe", TakenAt: at(-1, 6)}}})
@@ -113,11 +113,11 @@ func testListConversations(t *testing.T, s dashStore) {
 		{"state", bot.ConversationFilter{State: bot.StateBot}, []row{c, a}},
 		{"state with agent", bot.ConversationFilter{State: bot.StateWithAgt}, []row{f}},
 		{"channel", bot.ConversationFilter{Channel: "telegram"}, []row{c, f, a}},
-		{"lang", bot.ConversationFilter{Lang: bot.LangES}, []row{f, a, e}},
-		{"channel and lang", bot.ConversationFilter{Channel: "telegram", Lang: bot.LangES}, []row{f, a}},
-		{"all three", bot.ConversationFilter{State: bot.StateWaiting, Channel: "twilio", Lang: bot.LangFR}, []row{b}},
+		{"lang", bot.ConversationFilter{Lang: bot.Lang("es")}, []row{f, a, e}},
+		{"channel and lang", bot.ConversationFilter{Channel: "telegram", Lang: bot.Lang("es")}, []row{f, a}},
+		{"all three", bot.ConversationFilter{State: bot.StateWaiting, Channel: "twilio", Lang: bot.Lang("fr")}, []row{b}},
 		{"limit", bot.ConversationFilter{Limit: 2}, []row{c, b}},
-		{"limit with filter", bot.ConversationFilter{Lang: bot.LangES, Limit: 1}, []row{f}},
+		{"limit with filter", bot.ConversationFilter{Lang: bot.Lang("es"), Limit: 1}, []row{f}},
 		{"no match", bot.ConversationFilter{Channel: "slack"}, nil},
 	}
 	for _, tt := range tests {
@@ -144,7 +144,7 @@ func testListConversations(t *testing.T, s dashStore) {
 		t.Fatalf("twilio: %v, %v", got, err)
 	}
 	if cv := got[0].Conversation; cv.ChatID != "tw-b" || cv.ContactID != "ub" || cv.State != bot.StateWaiting ||
-		cv.Lang != bot.LangFR || cv.Version != 3 || cv.HandoffID == 0 ||
+		cv.Lang != bot.Lang("fr") || cv.Version != 3 || cv.HandoffID == 0 ||
 		!cv.CreatedAt.Equal(today.AddDate(0, 0, -1).Add(3*time.Hour)) || !cv.UpdatedAt.Equal(today.Add(2*time.Hour)) {
 		t.Errorf("conversation b read as %+v", cv)
 	}

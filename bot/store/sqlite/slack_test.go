@@ -15,7 +15,7 @@ func slackHandoff(t *testing.T, s *Store, chat string) (convID, handoffID int64)
 	t.Helper()
 	res, err := s.Commit(context.Background(), bot.Change{
 		Conversation: bot.Conversation{Channel: "telegram", ChatID: chat, ContactID: chat, State: bot.StateWaiting, Audience: bot.Client},
-		Handoff:      &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "requested", Status: bot.HandoffWaiting, Lang: bot.LangES}},
+		Handoff:      &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "requested", Status: bot.HandoffWaiting, Lang: bot.Lang("es")}},
 		At:           time.Now(),
 	})
 	if err != nil {

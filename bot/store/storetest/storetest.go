@@ -13,6 +13,14 @@ import (
 	"github.com/hexfit/supportbot/bot"
 )
 
+// Intents and a language of the stored rows: a store knows no content.
+const (
+	intentA bot.Intent = "topic_a"
+	intentB bot.Intent = "topic_b"
+	intentC bot.Intent = "topic_c"
+	langFR  bot.Lang   = "fr"
+)
+
 // Run runs the suite; open returns a fresh, empty store for each subtest
 // (and closes it in t.Cleanup).
 func Run(t *testing.T, open func(t *testing.T) bot.Store) {
@@ -42,7 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 func conv(chat string) bot.Conversation {
-	return bot.Conversation{Channel: "test", ChatID: chat, ContactID: "u-" + chat, State: bot.StateBot, Lang: bot.LangFR,
+	return bot.Conversation{Channel: "test", ChatID: chat, ContactID: "u-" + chat, State: bot.StateBot, Lang: langFR,
 		Audience: bot.Client, Caps: bot.Capabilities{Buttons: true, MaxLen: 4096}}
 }
 
@@ -52,8 +60,8 @@ func out(c bot.Conversation, text string) bot.Outbound {
 }
 
 func inbound(pid, text string) *bot.Entry {
-	return &bot.Entry{Kind: bot.KindClient, Author: "u", Text: text, PlatformID: pid, Intent: bot.ForgotPassword,
-		Lang: bot.LangFR, Verdict: bot.VerdictAnswer, Confidence: 0.9, At: t0}
+	return &bot.Entry{Kind: bot.KindClient, Author: "u", Text: text, PlatformID: pid, Intent: intentA,
+		Lang: langFR, Verdict: bot.VerdictAnswer, Confidence: 0.9, At: t0}
 }
 
 // commit applies a change and fails the test on error.
@@ -87,17 +95,17 @@ func testCreateLoad(t *testing.T, s bot.Store) {
 		t.Fatalf("missing contact: %v, want ErrNotFound", err)
 	}
 	c := conv("a")
-	c.Dialog = bot.Dialog{Awaiting: bot.AwaitFeedback, Intent: bot.ForgotPassword, Next: []bot.Intent{bot.SpamFolder},
+	c.Dialog = bot.Dialog{Awaiting: bot.AwaitFeedback, Intent: intentA, Next: []bot.Intent{intentB},
 		Options: []bot.Button{{Label: "Oui", Payload: "yes"}}}
 	res := commit(t, s, bot.Change{Inbound: inbound("m1", "salut"), Conversation: c,
-		Contact: &bot.Contact{Channel: "test", ContactID: "u-a", Name: "Ana", Lang: bot.LangFR, Audience: bot.Client},
+		Contact: &bot.Contact{Channel: "test", ContactID: "u-a", Name: "Ana", Lang: langFR, Audience: bot.Client},
 		Out:     []bot.Outbound{out(c, "réponse")}})
 	if res.ConvID == 0 || res.Version != 1 || len(res.OutboxIDs) != 1 {
 		t.Fatalf("committed %+v", res)
 	}
 	got := load(t, s, "a")
-	if got.ID != res.ConvID || got.Version != 1 || got.State != bot.StateBot || got.Lang != bot.LangFR ||
-		got.Caps != c.Caps || got.Dialog.Intent != bot.ForgotPassword || len(got.Dialog.Next) != 1 ||
+	if got.ID != res.ConvID || got.Version != 1 || got.State != bot.StateBot || got.Lang != langFR ||
+		got.Caps != c.Caps || got.Dialog.Intent != intentA || len(got.Dialog.Next) != 1 ||
 		len(got.Dialog.Options) != 1 || got.CreatedAt.IsZero() {
 		t.Fatalf("loaded %+v", got)
 	}
@@ -106,7 +114,7 @@ func testCreateLoad(t *testing.T, s bot.Store) {
 		t.Fatalf("by id: %+v %v", byID, err)
 	}
 	ct, err := s.Contact(ctx, "test", "u-a")
-	if err != nil || ct.Name != "Ana" || ct.Lang != bot.LangFR {
+	if err != nil || ct.Name != "Ana" || ct.Lang != langFR {
 		t.Fatalf("contact %+v %v", ct, err)
 	}
 }
@@ -361,7 +369,7 @@ func testHandoffs(t *testing.T, s bot.Store) {
 	c := conv("h")
 	c.State = bot.StateWaiting
 	res := commit(t, s, bot.Change{Conversation: c, Handoff: &bot.HandoffChange{Create: true,
-		H: bot.Handoff{Reason: "requested", Lang: bot.LangFR}}})
+		H: bot.Handoff{Reason: "requested", Lang: langFR}}})
 	if res.HandoffID == 0 {
 		t.Fatal("no handoff id")
 	}
@@ -417,7 +425,7 @@ func testTranscript(t *testing.T, s bot.Store) {
 			t.Errorf("entry %d = %s %q, want %s %q", i, tr[i].Kind, tr[i].Text, w.kind, w.text)
 		}
 	}
-	if tr[0].Intent != bot.ForgotPassword || tr[0].Verdict != bot.VerdictAnswer || len(tr[1].Buttons) != 1 {
+	if tr[0].Intent != intentA || tr[0].Verdict != bot.VerdictAnswer || len(tr[1].Buttons) != 1 {
 		t.Errorf("entry fields lost: %+v", tr[:2])
 	}
 	after, _ := s.Transcript(context.Background(), res.ConvID, tr[0].ID, 1)
@@ -430,19 +438,19 @@ func testReport(t *testing.T, s bot.Store) {
 	// a: answered and helpful; b: unhelpful then handed off, CSAT 5; c: not understood.
 	a, b, c := conv("a"), conv("b"), conv("c")
 	commit(t, s, bot.Change{Inbound: inbound("a1", "mot de passe"), Conversation: a,
-		Feedback: []bot.Feedback{{Intent: bot.ForgotPassword, Lang: bot.LangFR, Helpful: true}}})
+		Feedback: []bot.Feedback{{Intent: intentA, Lang: langFR, Helpful: true}}})
 	bIn := inbound("b1", "code")
-	bIn.Intent = bot.CodeNotReceived
+	bIn.Intent = intentC
 	b.State = bot.StateWaiting
 	res := commit(t, s, bot.Change{Inbound: bIn, Conversation: b,
-		Feedback: []bot.Feedback{{Intent: bot.CodeNotReceived, Lang: bot.LangFR, Helpful: false}},
-		Handoff:  &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "unhelpful", Lang: bot.LangFR}}})
+		Feedback: []bot.Feedback{{Intent: intentC, Lang: langFR, Helpful: false}},
+		Handoff:  &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "unhelpful", Lang: langFR}}})
 	bc := load(t, s, "b")
 	h, _ := s.Handoff(context.Background(), res.HandoffID)
 	h.Status, h.ResolvedAt = bot.HandoffResolved, t0.Add(time.Minute)
 	commit(t, s, bot.Change{Conversation: bc, Handoff: &bot.HandoffChange{H: h}, CSAT: &bot.CSAT{HandoffID: h.ID, Score: 5}})
 	cIn := inbound("c1", "quel temps fait-il")
-	cIn.Intent, cIn.Verdict = bot.None, bot.VerdictNone
+	cIn.Intent, cIn.Verdict = bot.NoIntent, bot.VerdictNone
 	commit(t, s, bot.Change{Inbound: cIn, Conversation: c})
 	old := inbound("old", "ancien")
 	old.At = t0.Add(-30 * 24 * time.Hour)
@@ -455,10 +463,10 @@ func testReport(t *testing.T, s bot.Store) {
 	if r.Conversations != 3 || r.ResolvedByBot != 1 || r.HandedOff != 1 || r.CSATCount != 1 || r.CSATAverage != 5 {
 		t.Fatalf("report %+v", r)
 	}
-	if r.Unhelpful[bot.CodeNotReceived] != 1 || len(r.Unhelpful) != 1 {
+	if r.Unhelpful[intentC] != 1 || len(r.Unhelpful) != 1 {
 		t.Fatalf("unhelpful %+v", r.Unhelpful)
 	}
-	if fr := r.TopIntents[bot.LangFR]; len(fr) != 2 {
+	if fr := r.TopIntents[langFR]; len(fr) != 2 {
 		t.Fatalf("top intents %+v", r.TopIntents)
 	}
 	if r.UnmatchedTotal != 1 || len(r.Unmatched) != 1 || r.Unmatched[0].Text != "quel temps fait-il" {

@@ -55,6 +55,9 @@ type Config struct {
 	// Reload re-reads the help-center content; its error carries the
 	// validator's messages. nil: the page says reloading is not available.
 	Reload func(ctx context.Context) error
+	// Knowledge gives the languages to filter and report by (optional:
+	// without it, those of the conversations shown).
+	Knowledge bot.Knowledge
 	// Prefix is where the dashboard is mounted (default "/dashboard").
 	Prefix string
 	// SessionTTL is how long a login lasts (default 12h).

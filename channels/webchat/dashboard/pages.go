@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,7 +138,7 @@ func (d *Dashboard) conversations(w http.ResponseWriter, r *http.Request, s sess
 		return
 	}
 	d.render(w, r, http.StatusOK, "conversations", s, map[string]any{"List": list, "F": f,
-		"States": filterStates, "Channels": filterChannels, "Langs": bot.Langs})
+		"States": filterStates, "Channels": filterChannels, "Langs": d.langs()})
 }
 
 func (d *Dashboard) conversation(w http.ResponseWriter, r *http.Request, s session) {
@@ -276,7 +277,7 @@ func (d *Dashboard) report(w http.ResponseWriter, r *http.Request, s session) {
 		Rows []bot.IntentCount
 	}
 	var top []langTop
-	for _, l := range bot.Langs {
+	for _, l := range d.langsOf(rep.TopIntents) {
 		if rows := rep.TopIntents[l]; len(rows) > 0 {
 			top = append(top, langTop{l, rows[:min(len(rows), 8)]})
 		}
@@ -302,4 +303,26 @@ func (d *Dashboard) reload(w http.ResponseWriter, r *http.Request, s session) {
 		}
 	}
 	d.render(w, r, status, "content", s, data)
+}
+
+// langs are the knowledge base's languages.
+func (d *Dashboard) langs() []bot.Lang {
+	if d.cfg.Knowledge == nil {
+		return nil
+	}
+	return d.cfg.Knowledge.Langs()
+}
+
+// langsOf orders the languages of a per-language figure: the knowledge
+// base's first, then any other the store holds.
+func (d *Dashboard) langsOf(m map[bot.Lang][]bot.IntentCount) []bot.Lang {
+	out := d.langs()
+	var rest []bot.Lang
+	for l := range m {
+		if !slices.Contains(out, l) {
+			rest = append(rest, l)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }
