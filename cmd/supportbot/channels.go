@@ -26,6 +26,7 @@ type channelDeps struct {
 	http    *http.Client
 	dataDir string                      // web chat secret
 	reload  func(context.Context) error // content reload for the dashboard
+	desk    bot.DeskRedactor            // Slack copies an erasure replaces (nil: none)
 }
 
 // route is a webhook endpoint; it needs the engine to hand messages to.
@@ -175,6 +176,9 @@ func buildChannels(ctx context.Context, e env, d channelDeps) (channelSet, error
 		}
 	}
 
+	if set.desk != nil {
+		d.desk = set.desk
+	}
 	web, webRoutes, err := buildWeb(e, d, d.dataDir, d.reload)
 	if err != nil {
 		return set, err
