@@ -14,7 +14,9 @@ import (
 // verdict and time, its handoffs and feedback (what the reports count);
 // its chat id becomes "purged:ID", so the next message of that chat
 // starts a new conversation, and its version moves on, so a commit
-// decided on the old state fails its version check.
+// decided on the old state fails its version check. Its open handoff is
+// closed (no one is left to answer); figures do not change, as only
+// handoffs with a CSAT score count by their resolution time.
 func PurgeBatch(ctx context.Context, tx Tx, d Dialect, before, at time.Time, limit int) (bot.Removed, error) {
 	var rm bot.Removed
 	q := `SELECT id, channel, chat_id FROM conversations WHERE purged_at = 0 AND updated_at < ? ORDER BY id`
@@ -54,8 +56,12 @@ func PurgeBatch(ctx context.Context, tx Tx, d Dialect, before, at time.Time, lim
 			WHERE conv_id IN (` + set + `)`, ids},
 		{&rm.Deliveries, "outbox", `UPDATE outbox SET reply = '{}', chat_id = '', last_error = '', lease_until = 0,
 			status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END WHERE conv_id IN (` + set + `)`, ids},
+		// An idle handoff leaves the agents' queue: nobody is left to answer.
+		{nil, "open handoffs", `UPDATE handoffs SET status = 'resolved', resolved_at = ? WHERE status <> 'resolved'
+			AND conv_id IN (` + set + `)`, append([]any{at.UnixMilli()}, ids...)},
 		{&rm.Conversations, "conversations", `UPDATE conversations SET chat_id = 'purged:' || id, contact_id = '', dialog = '{}',
-			version = version + 1, purged_at = ? WHERE id IN (` + set + `)`, append([]any{at.UnixMilli()}, ids...)},
+			state = CASE WHEN state = 'bot' THEN state ELSE 'resolved' END, handoff_id = 0, version = version + 1, purged_at = ?
+			WHERE id IN (` + set + `)`, append([]any{at.UnixMilli()}, ids...)},
 	}
 	if err := run(ctx, tx, steps); err != nil {
 		return rm, err

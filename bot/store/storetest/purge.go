@@ -79,11 +79,13 @@ func testPurgeContent(t *testing.T, s PrivacyStore, dump Dump) {
 	old, recent := newPerson("701"), newPerson("702")
 	seed(t, s, old, t0)
 	seed(t, s, recent, t0.Add(48*time.Hour))
+	waiting := bot.Conversation{Channel: channel, ChatID: "+3460799", State: bot.StateWaiting, Lang: langFR}
+	commit(t, s, bot.Change{Conversation: waiting, Handoff: &bot.HandoffChange{Create: true, H: bot.Handoff{Reason: "requested"}}})
 	rm, err := s.Purge(ctx, t0.Add(24*time.Hour), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rm.Conversations != 1 || len(rm.DeskThreads) != 1 || rm.Deliveries != 1 || rm.ChatStates != 1 {
+	if rm.Conversations != 2 || len(rm.DeskThreads) != 1 || rm.Deliveries != 1 || rm.ChatStates != 1 {
 		t.Errorf("removed %s", rm)
 	}
 	if left := leftovers(t, s, dump, old.secret, old.name, old.ref.ContactID); len(left) > 0 {
@@ -94,6 +96,10 @@ func testPurgeContent(t *testing.T, s PrivacyStore, dump Dump) {
 	}
 	if _, err := s.Conversation(ctx, channel, old.ref.ContactID); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("purged conversation still found by its chat: %v", err)
+	}
+	// The waiting handoff was closed; the recent one was resolved already.
+	if hs, err := s.Handoffs(ctx, bot.HandoffWaiting, bot.HandoffTaken); err != nil || len(hs) != 0 {
+		t.Errorf("open handoffs after the purge: %+v %v", hs, err)
 	}
 	if out, err := s.OptedOut(ctx, channel, old.ref.ContactID); err != nil || !out {
 		t.Errorf("opt-out after the purge: %v %v, want kept", out, err)
