@@ -13,7 +13,15 @@ import (
 // Nothing held: bot.ErrNotFound.
 func Erase(ctx context.Context, tx Tx, d Dialect, ref bot.ContactRef, at time.Time) (bot.Removed, error) {
 	var rm bot.Removed
-	convs, err := owned(ctx, tx, ref, d.Lock)
+	if d.Lock != "" {
+		// Every conversation this erasure changes, locked at once in id
+		// order (as commits lock them), so neither waits on the other.
+		if _, err := ids(ctx, tx, `SELECT id FROM conversations WHERE channel = ? AND (chat_id = ? OR contact_id = ?)
+			ORDER BY id`+d.Lock, ref.Channel, ref.ContactID, ref.ContactID); err != nil {
+			return rm, fmt.Errorf("lock conversations: %w", err)
+		}
+	}
+	convs, err := owned(ctx, tx, ref, "")
 	if err != nil {
 		return rm, err
 	}
