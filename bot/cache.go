@@ -66,3 +66,12 @@ func (c *stateCache) drop(convKey string) {
 	defer c.mu.Unlock()
 	delete(c.convs, convKey)
 }
+
+func (c *stateCache) dropContact(ct *Contact) {
+	if c == nil || ct == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.contacts, ct.Channel+":"+ct.ContactID)
+}

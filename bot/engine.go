@@ -170,7 +170,9 @@ func (e *Engine) commitLoop(ctx context.Context, op string, decide func(context.
 		res, err = e.cfg.Store.Commit(ctx, t.change)
 		key := t.change.Conversation.Key()
 		if errors.Is(err, ErrConflict) {
-			e.cache.drop(key) // changed elsewhere: read it again
+			// Changed elsewhere (or erased): read both again.
+			e.cache.drop(key)
+			e.cache.dropContact(t.change.Contact)
 			continue
 		}
 		if err != nil {

@@ -56,6 +56,7 @@ func newFakeSlack(t *testing.T, bind ...slacktest.Binder) *fakeSlack {
 		c.Handle("/chat.postEphemeral", f.record("chat.postEphemeral"))
 		c.Handle("/reactions.add", f.record("reactions.add"))
 		c.Handle("/conversations.members", f.conversationMembers)
+		c.Handle("/conversations.replies", f.conversationReplies)
 		c.Handle("/auth.test", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, map[string]any{"ok": true, "user_id": botUser, "bot_id": "BBOT", "team_id": "T1", "user": "hexbot"})
 		})
@@ -112,6 +113,25 @@ func (f *fakeSlack) conversationMembers(w http.ResponseWriter, r *http.Request) 
 	m := append([]string(nil), f.members...)
 	f.mu.Unlock()
 	writeJSON(w, map[string]any{"ok": true, "members": m, "response_metadata": map[string]string{"next_cursor": ""}})
+}
+
+// conversationReplies answers with a thread as Slack keeps it: the parent,
+// the bot's posts in it and one reply an agent typed.
+func (f *fakeSlack) conversationReplies(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	ts := r.Form.Get("ts")
+	f.mu.Lock()
+	f.calls = append(f.calls, call{Method: "conversations.replies", Channel: r.Form.Get("channel"), TS: ts})
+	msgs := []map[string]any{{"type": "message", "user": botUser, "ts": ts, "thread_ts": ts, "text": "parent"}}
+	for _, c := range f.calls {
+		if c.Method == "chat.postMessage" && c.ThreadTS == ts {
+			msgs = append(msgs, map[string]any{"type": "message", "user": botUser, "bot_id": "BBOT", "ts": c.PostedTS,
+				"thread_ts": ts, "text": c.Text})
+		}
+	}
+	msgs = append(msgs, map[string]any{"type": "message", "user": "UAGENT1", "ts": ts + "1", "thread_ts": ts, "text": "typed by an agent"})
+	f.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
 }
 
 func (f *fakeSlack) url() string { return f.srv.GetAPIURL() }

@@ -27,6 +27,7 @@ type channelDeps struct {
 	dataDir string                      // web chat secret
 	reload  func(context.Context) error // content reload for the dashboard
 	kb      bot.Knowledge               // the live knowledge base, for the desks
+	desk    bot.DeskRedactor            // Slack copies an erasure replaces (nil: none)
 }
 
 // route is a webhook endpoint; it needs the engine to hand messages to.
@@ -176,6 +177,9 @@ func buildChannels(ctx context.Context, e env, d channelDeps) (channelSet, error
 		}
 	}
 
+	if set.desk != nil {
+		d.desk = set.desk
+	}
 	web, webRoutes, err := buildWeb(e, d, d.dataDir, d.reload)
 	if err != nil {
 		return set, err

@@ -31,6 +31,7 @@ func runChat(ctx context.Context, args []string, e env) error {
 	audience := fs.String("audience", "client", "who is writing: client or staff")
 	chatID := fs.String("chat", "local", "conversation id: another id starts another conversation")
 	name := fs.String("name", "", "your display name (shown to agents)")
+	contactID := fs.String("contact-id", "console-user", "who you are (supportbot data export --contact console:ID finds your data)")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func runChat(ctx context.Context, args []string, e env) error {
 	if f, ok := e.stdin.(*os.File); ok {
 		interactive = term.IsTerminal(int(f.Fd()))
 	}
-	opts := console.Options{ChatID: *chatID, ContactID: "console-" + *chatID, Name: *name, Locale: *lang, Audience: bot.Audience(*audience)}
+	opts := console.Options{ChatID: *chatID, ContactID: *contactID, Name: *name, Locale: *lang, Audience: bot.Audience(*audience)}
 	if interactive {
 		opts.Prompt = "you> "
 	} else {

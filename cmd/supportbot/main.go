@@ -26,6 +26,9 @@ commands:
   agent              console agent: take a handoff, reply, note, resolve
   outbox             list undeliverable messages (dead letters); outbox retry ID
   report             containment, handoffs, CSAT, unhelpful answers, content gaps
+  data export        print everything held about one contact (--contact CHANNEL:ID) as JSON
+  data erase         remove everything held about one contact
+  data purge         remove the content of conversations idle longer than --older-than
   loadtest           load-and-fault run against local serve processes and fake platforms
 
 Run "supportbot <command> -h" for the flags of a command.
@@ -70,6 +73,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = runOutbox(ctx, args[1:], e)
 	case "report":
 		err = runReport(ctx, args[1:], e)
+	case "data":
+		err = runData(ctx, args[1:], e)
 	case "loadtest":
 		err = runLoadtest(ctx, args[1:], e)
 	case "help", "-h", "--help":

@@ -83,7 +83,11 @@ func runReport(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(w, "\nmessages not understood (content gaps): %d\n", rep.UnmatchedTotal)
 	for _, g := range rep.Unmatched {
-		fmt.Fprintf(w, "  [%s %s] %s\n", g.At.Format("2006-01-02 15:04"), g.Lang, strconv.Quote(cutText(g.Text, 120)))
+		text := strconv.Quote(cutText(g.Text, 120))
+		if g.Text == "" {
+			text = "(content removed by retention)"
+		}
+		fmt.Fprintf(w, "  [%s %s] %s\n", g.At.Format("2006-01-02 15:04"), g.Lang, text)
 	}
 	return nil
 }

@@ -41,7 +41,13 @@ func runServe(ctx context.Context, args []string, e env) error {
 		drain = dv
 	}
 	fs.DurationVar(&drain, "drain", drain, "on shutdown, go on sending due replies for up to this long (env SUPPORTBOT_DRAIN; 0: none)")
+	keep := fs.String("retention", e.getenv("SUPPORTBOT_RETENTION"),
+		"remove the content of conversations idle for longer than this, e.g. 90d (env SUPPORTBOT_RETENTION; default off)")
 	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	keepFor, err := parseRetention(*keep)
+	if err != nil {
 		return err
 	}
 	if drain == 0 {
@@ -173,6 +179,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 		}()
 	}
 	start("engine", eng.Run)
+	ret := retention{after: keepFor, store: st, log: log}
+	if set.desk != nil {
+		ret.desk = set.desk
+	}
+	logRetention(log, keepFor)
+	start("retention", ret.run)
 	if disp != nil {
 		start("dispatcher", disp.Run)
 	}

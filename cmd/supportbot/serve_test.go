@@ -38,6 +38,7 @@ type platforms struct {
 	tw   *twiliofake.Server
 	addr string
 	kb   *content.KB
+	logs *syncBuffer // serve's output
 }
 
 // freeAddr returns a loopback address nobody listens on.
@@ -102,6 +103,7 @@ func startServe(t *testing.T, extra ...string) *platforms {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
+	p.logs = logs
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", p.addr}, env{stdin: strings.NewReader(""), stdout: logs, stderr: logs,

@@ -13,10 +13,12 @@ import (
 )
 
 // appStore is what serve needs from a store: the bot's state, the
-// channels' per-chat state (opt-outs, messaging windows), Slack threads and
-// the dashboard's queries. SQLite and PostgreSQL both provide it.
+// channels' per-chat state (opt-outs, messaging windows), Slack threads,
+// the dashboard's queries, and retention, export and erasure. SQLite and
+// PostgreSQL both provide it.
 type appStore interface {
 	bot.Store
+	bot.Privacy
 	twilio.Store
 	slack.Threads
 	dashboard.Store

@@ -42,7 +42,7 @@ func buildWeb(e env, d channelDeps, dataDir string, reload func(context.Context)
 	}
 	dash, err := dashboard.New(dashboard.Config{Store: d.store, Token: e.getenv("SUPPORTBOT_DASHBOARD_TOKEN"),
 		User: e.getenv("SUPPORTBOT_DASHBOARD_USER"), Password: e.getenv("SUPPORTBOT_DASHBOARD_PASSWORD"),
-		Secret: derive(secret, "dashboard"), Reload: reload, Knowledge: d.kb, Logger: d.log})
+		Secret: derive(secret, "dashboard"), Reload: reload, Knowledge: d.kb, Privacy: d.store, Desk: d.desk, Logger: d.log})
 	switch {
 	case errors.Is(err, dashboard.ErrDisabled):
 		d.log.Info("staff dashboard off: set SUPPORTBOT_DASHBOARD_TOKEN or SUPPORTBOT_DASHBOARD_USER and SUPPORTBOT_DASHBOARD_PASSWORD")

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hexfit/supportbot/bot"
 )
 
 // The methods below implement channels/twilio.Store (migration
@@ -22,7 +24,8 @@ func (s *Store) SetOptOut(ctx context.Context, channel, chatID string, out bool)
 	return nil
 }
 
-// OptedOut reports whether a chat opted out; an unknown chat has not.
+// OptedOut reports whether a chat opted out; an unknown chat has not,
+// unless it opted out before an erasure or a purge (bot.Privacy).
 func (s *Store) OptedOut(ctx context.Context, channel, chatID string) (bool, error) {
 	st, err := s.chatStates.do(ctx, chatKey{channel: channel, chatID: chatID})
 	if err != nil {
@@ -34,9 +37,11 @@ func (s *Store) OptedOut(ctx context.Context, channel, chatID string) (bool, err
 // SetLastInbound records an inbound message at t; it never moves back,
 // even when instances record out of order.
 func (s *Store) SetLastInbound(ctx context.Context, channel, chatID string, t time.Time) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO chat_state (channel, chat_id, last_inbound) VALUES ($1, $2, $3)
+	// A new row starts with the opt-out kept by an erasure or a purge.
+	_, err := s.pool.Exec(ctx, `INSERT INTO chat_state (channel, chat_id, last_inbound, opted_out)
+		VALUES ($1, $2, $3, COALESCE((SELECT opted_out = 1 FROM contact_prefs WHERE key = $4), FALSE))
 		ON CONFLICT (channel, chat_id) DO UPDATE SET last_inbound = GREATEST(chat_state.last_inbound, excluded.last_inbound)`,
-		channel, chatID, ms(t))
+		channel, chatID, ms(t), bot.PrefKey(channel, chatID))
 	if err != nil {
 		return fmt.Errorf("postgres: set last inbound: %w", err)
 	}
@@ -62,7 +67,10 @@ type chatState struct {
 // channel checks the opt-out before every send, from many goroutines.
 func (s *Store) chatStateGroup(ctx context.Context, ks []chatKey) ([]chatState, []error) {
 	return readGroup(ctx, s.pool, ks, func(b *pgx.Batch, k chatKey, st *chatState) {
-		b.Queue(`SELECT opted_out, last_inbound FROM chat_state WHERE channel = $1 AND chat_id = $2`, k.channel, k.chatID).
+		b.Queue(`SELECT opted_out, last_inbound FROM (
+			SELECT 0 AS p, opted_out, last_inbound FROM chat_state WHERE channel = $1 AND chat_id = $2
+			UNION ALL SELECT 1, opted_out = 1, 0 FROM contact_prefs WHERE key = $3) x ORDER BY p LIMIT 1`,
+			k.channel, k.chatID, bot.PrefKey(k.channel, k.chatID)).
 			QueryRow(func(r pgx.Row) error {
 				err := r.Scan(&st.optedOut, &st.lastInbound)
 				if errors.Is(err, pgx.ErrNoRows) {

@@ -44,7 +44,11 @@ func notFound(err error, what string) error {
 // The reads of a chat's conversation and of a contact.
 const (
 	convByChat = `SELECT ` + convCols + ` FROM conversations WHERE channel = $1 AND chat_id = $2`
-	contactSQL = `SELECT name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2`
+	// contactSQL finds, after an erasure, only the language kept under
+	// the contact's bot.PrefKey ($3).
+	contactSQL = `SELECT name, lang, audience FROM (
+		SELECT 0 AS p, name, lang, audience FROM contacts WHERE channel = $1 AND contact_id = $2
+		UNION ALL SELECT 1, '', lang, '' FROM contact_prefs WHERE key = $3 AND lang <> '') x ORDER BY p LIMIT 1`
 )
 
 // scanContact reads a contactSQL row.
@@ -129,7 +133,7 @@ func queueLoadChat(b *pgx.Batch, k chatKey, cs *bot.ChatState) {
 		cs.Conversation, cs.ConversationFound = c, err == nil
 		return err
 	})
-	b.Queue(contactSQL, k.channel, k.contactID).QueryRow(func(r pgx.Row) error {
+	b.Queue(contactSQL, k.channel, k.contactID, bot.PrefKey(k.channel, k.contactID)).QueryRow(func(r pgx.Row) error {
 		c, err := scanContact(r, k.channel, k.contactID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -141,7 +145,7 @@ func queueLoadChat(b *pgx.Batch, k chatKey, cs *bot.ChatState) {
 
 // Contact implements bot.Store.
 func (s *Store) Contact(ctx context.Context, channel, contactID string) (bot.Contact, error) {
-	c, err := scanContact(s.pool.QueryRow(ctx, contactSQL, channel, contactID), channel, contactID)
+	c, err := scanContact(s.pool.QueryRow(ctx, contactSQL, channel, contactID, bot.PrefKey(channel, contactID)), channel, contactID)
 	if err != nil {
 		return c, notFound(err, "load contact")
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hexfit/supportbot/bot"
 )
 
 // SetOptOut records that a chat opted out of (or back into) messages.
@@ -22,10 +24,14 @@ func (s *Store) SetOptOut(ctx context.Context, channel, chatID string, out bool)
 	return nil
 }
 
-// OptedOut reports whether a chat opted out; an unknown chat has not.
+// OptedOut reports whether a chat opted out; an unknown chat has not,
+// unless it opted out before an erasure or a purge (bot.Privacy).
 func (s *Store) OptedOut(ctx context.Context, channel, chatID string) (bool, error) {
 	var v int
-	err := s.r.QueryRowContext(ctx, `SELECT opted_out FROM chat_state WHERE channel = ? AND chat_id = ?`, channel, chatID).Scan(&v)
+	err := s.r.QueryRowContext(ctx, `SELECT opted_out FROM (
+		SELECT 0 AS p, opted_out FROM chat_state WHERE channel = ?1 AND chat_id = ?2
+		UNION ALL SELECT 1, opted_out FROM contact_prefs WHERE key = ?3) ORDER BY p LIMIT 1`,
+		channel, chatID, bot.PrefKey(channel, chatID)).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -37,9 +43,11 @@ func (s *Store) OptedOut(ctx context.Context, channel, chatID string) (bool, err
 
 // SetLastInbound records an inbound message at t; it never moves back.
 func (s *Store) SetLastInbound(ctx context.Context, channel, chatID string, t time.Time) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO chat_state (channel, chat_id, last_inbound) VALUES (?, ?, ?)
+	// A new row starts with the opt-out kept by an erasure or a purge.
+	_, err := s.w.ExecContext(ctx, `INSERT INTO chat_state (channel, chat_id, last_inbound, opted_out)
+		VALUES (?1, ?2, ?3, COALESCE((SELECT opted_out FROM contact_prefs WHERE key = ?4), 0))
 		ON CONFLICT (channel, chat_id) DO UPDATE SET last_inbound = MAX(last_inbound, excluded.last_inbound)`,
-		channel, chatID, ms(t))
+		channel, chatID, ms(t), bot.PrefKey(channel, chatID))
 	if err != nil {
 		return fmt.Errorf("sqlite: set last inbound: %w", err)
 	}

@@ -38,7 +38,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	}
 	return errors.Join(
 		pr(&s.stmts.convByKey, `SELECT `+convCols+` FROM conversations WHERE channel = ? AND chat_id = ?`),
-		pr(&s.stmts.contact, `SELECT name, lang, audience FROM contacts WHERE channel = ? AND contact_id = ?`),
+		pr(&s.stmts.contact, contactSQL),
 		p(&s.stmts.markSent, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,
 			lease_until = 0, last_error = '' WHERE id = ?`),
 		p(&s.stmts.lease, `UPDATE outbox SET lease_until = ?, lease_owner = '' WHERE id = ? AND status = 'pending' AND next_at <= ?

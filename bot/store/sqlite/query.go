@@ -58,11 +58,18 @@ func (s *Store) ConversationByID(ctx context.Context, id int64) (bot.Conversatio
 	return c, nil
 }
 
-// Contact implements bot.Store.
+// contactSQL reads a contact, or, after its erasure, the language kept
+// under its bot.PrefKey ($3).
+const contactSQL = `SELECT name, lang, audience FROM (
+	SELECT 0 AS p, name, lang, audience FROM contacts WHERE channel = ?1 AND contact_id = ?2
+	UNION ALL SELECT 1, '', lang, '' FROM contact_prefs WHERE key = ?3 AND lang <> '') ORDER BY p LIMIT 1`
+
+// Contact implements bot.Store. After an erasure it finds only the
+// language that survived it (bot.Privacy).
 func (s *Store) Contact(ctx context.Context, channel, contactID string) (bot.Contact, error) {
 	c := bot.Contact{Channel: channel, ContactID: contactID}
 	var lang, aud string
-	err := s.stmts.contact.QueryRowContext(ctx, channel, contactID).Scan(&c.Name, &lang, &aud)
+	err := s.stmts.contact.QueryRowContext(ctx, channel, contactID, bot.PrefKey(channel, contactID)).Scan(&c.Name, &lang, &aud)
 	if err != nil {
 		return c, notFound(err, "load contact")
 	}

@@ -69,9 +69,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %q: path may not contain ? or #", path)
 	}
 	// busy_timeout lets another process's write finish instead of failing;
-	// synchronous=NORMAL is durable across process crashes in WAL mode.
+	// synchronous=NORMAL is durable across process crashes in WAL mode;
+	// secure_delete overwrites removed content (erasure, purge) instead of
+	// leaving it in free space.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)"
 	// The checkpointer goroutine copies most of the WAL in the background;
 	// the writer's own automatic checkpoint then has little left to copy and
 	// rewinds the WAL, which keeps it small under constant traffic.

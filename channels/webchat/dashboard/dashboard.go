@@ -58,6 +58,12 @@ type Config struct {
 	// Knowledge gives the languages to filter and report by (optional:
 	// without it, those of the conversations shown).
 	Knowledge bot.Knowledge
+	// Privacy exports and erases a conversation's client (nil: the
+	// conversation page offers neither).
+	Privacy bot.Privacy
+	// Desk replaces the agent desk's copies of an erased client's
+	// conversations (nil: none keeps copies).
+	Desk bot.DeskRedactor
 	// Prefix is where the dashboard is mounted (default "/dashboard").
 	Prefix string
 	// SessionTTL is how long a login lasts (default 12h).
@@ -133,6 +139,9 @@ func (d *Dashboard) Handler(a Agent) http.Handler {
 	mux.HandleFunc("GET "+p+"/queue", d.auth(d.queue))
 	mux.HandleFunc("GET "+p+"/conversations", d.auth(d.conversations))
 	mux.HandleFunc("GET "+p+"/conversations/{id}", d.auth(d.conversation))
+	mux.HandleFunc("GET "+p+"/conversations/{id}/export", d.auth(d.exportContact))
+	mux.HandleFunc("GET "+p+"/conversations/{id}/erase", d.auth(d.confirmErase))
+	mux.HandleFunc("POST "+p+"/conversations/{id}/erase", d.auth(d.erase))
 	mux.HandleFunc("POST "+p+"/handoffs/{id}/{action}", d.auth(func(w http.ResponseWriter, r *http.Request, s session) {
 		d.act(w, r, s, a)
 	}))

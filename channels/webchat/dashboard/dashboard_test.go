@@ -30,6 +30,7 @@ type env struct {
 	engine *bot.Engine
 	srv    *httptest.Server
 	reload error
+	desk   *redactor
 }
 
 func newEnv(t *testing.T) *env {
@@ -48,8 +49,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: st, engine: eng}
+	e := &env{store: st, engine: eng, desk: &redactor{}}
 	d, err := dashboard.New(dashboard.Config{Store: st, Token: token, Secret: []byte(strings.Repeat("s", 32)), Logger: quiet(),
+		Privacy: st, Desk: e.desk,
 		Reload: func(context.Context) error { return e.reload }})
 	if err != nil {
 		t.Fatal(err)

@@ -137,7 +137,7 @@ func (d *Dashboard) conversations(w http.ResponseWriter, r *http.Request, s sess
 		d.fail(w, err)
 		return
 	}
-	d.render(w, r, http.StatusOK, "conversations", s, map[string]any{"List": list, "F": f,
+	d.render(w, r, http.StatusOK, "conversations", s, map[string]any{"List": list, "F": f, "Msg": flash(r),
 		"States": filterStates, "Channels": filterChannels, "Langs": d.langs()})
 }
 
@@ -158,7 +158,9 @@ func (d *Dashboard) conversation(w http.ResponseWriter, r *http.Request, s sessi
 		d.fail(w, err)
 		return
 	}
-	data := map[string]any{"C": c, "Name": d.contactName(ctx, c.Channel, c.ContactID), "Entries": es, "Msg": flash(r)}
+	_, named := contactOf(c)
+	data := map[string]any{"C": c, "Name": d.contactName(ctx, c.Channel, c.ContactID), "Entries": es, "Msg": flash(r),
+		"Privacy": d.cfg.Privacy != nil && named}
 	if c.HandoffID != 0 {
 		h, err := d.cfg.Store.Handoff(ctx, c.HandoffID)
 		if err != nil {
@@ -185,6 +187,8 @@ func flash(r *http.Request) string {
 		return "Someone else changed this handoff (taken by another agent or already resolved)."
 	case "empty":
 		return "Write a message first."
+	case "erased":
+		return "The client's data was erased."
 	}
 	return ""
 }
