@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/hexfit/supportbot/bot"
 )
 
 // Limits of an inbound webhook, checked before any parsing or hashing.
@@ -113,4 +115,15 @@ func urlForms(raw string) []string {
 		u.Host += ":80"
 	}
 	return []string{raw, u.String()}
+}
+
+// cleanForm cleans every value of a verified form (signed as sent) before
+// anything stores one: the opt-out store, the engine.
+func cleanForm(form url.Values) url.Values {
+	for _, vs := range form {
+		for i, v := range vs {
+			vs[i] = bot.CleanField(v)
+		}
+	}
+	return form
 }

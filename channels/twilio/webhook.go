@@ -97,7 +97,7 @@ func (w *webhook) verified(rw http.ResponseWriter, r *http.Request) (url.Values,
 		log.WarnContext(ctx, "twilio webhook: invalid signature", "remote", r.RemoteAddr)
 		return nil, http.StatusForbidden
 	}
-	return form, http.StatusOK
+	return cleanForm(form), http.StatusOK
 }
 
 // handle processes a verified delivery and returns the HTTP status to answer.
