@@ -26,6 +26,7 @@ type channelDeps struct {
 	http    *http.Client
 	dataDir string                      // web chat secret
 	reload  func(context.Context) error // content reload for the dashboard
+	limits  httpLimits                  // the web chat's stream caps
 }
 
 // route is a webhook endpoint; it needs the engine to hand messages to.
