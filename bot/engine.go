@@ -51,6 +51,7 @@ type turn struct {
 // Handle implements Handler.
 func (e *Engine) Handle(ctx context.Context, m Message) error {
 	start := time.Now()
+	m = cleanMessage(m) // names and ids as well as the text are stored
 	if m.Channel == "" || m.ChatID == "" {
 		return fmt.Errorf("engine: message without channel or chat id: %w", ErrPermanent)
 	}

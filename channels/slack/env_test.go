@@ -79,6 +79,7 @@ type env struct {
 	engine  *bot.Engine
 	app     *Slack
 	client  *recorder
+	name    string // the client's display name ("Ana Pérez" when empty)
 	extra   []bot.Channel
 	events  *httptest.Server
 	actions *httptest.Server
@@ -198,8 +199,12 @@ func (e *env) idle() {
 func (e *env) clientSays(chat, text, payload string) {
 	e.t.Helper()
 	pid := fmt.Sprintf("%s-%d", chat, time.Now().UnixNano())
+	name := e.name
+	if name == "" {
+		name = "Ana Pérez"
+	}
 	err := e.engine.Handle(context.Background(), bot.Message{Channel: e.client.name, ChatID: chat, ContactID: chat,
-		DisplayName: "Ana Pérez", Text: text, Payload: payload, Audience: bot.Client, PlatformID: pid, Time: time.Now()})
+		DisplayName: name, Text: text, Payload: payload, Audience: bot.Client, PlatformID: pid, Time: time.Now()})
 	if err != nil && !errors.Is(err, bot.ErrDuplicate) {
 		e.t.Fatal(err)
 	}

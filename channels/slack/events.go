@@ -13,8 +13,10 @@ import (
 	"github.com/hexfit/supportbot/bot"
 )
 
-// maxBody is the largest Events API or interactivity request accepted.
-const maxBody = 1 << 20
+// maxBody is the largest Events API or interactivity request accepted
+// (413 beyond). A message is at most 40,000 characters, and its event
+// carries it twice (text and rich-text blocks).
+const maxBody = 256 << 10
 
 // Events returns the Events API handler (mount it on EventsPath): it
 // checks the signature and timestamp (stale or forged requests get 401),
@@ -96,16 +98,20 @@ func (s *Slack) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) 
 		http.Error(w, "not configured", http.StatusServiceUnavailable)
 		return nil, false
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	// The headers (present, timestamp fresh) are checked before the body
+	// is read, its size before it is hashed.
+	sv, err := slack.NewSecretsVerifier(r.Header, s.cfg.SigningSecret)
 	if err != nil {
-		http.Error(w, "read error", http.StatusBadRequest)
+		s.log.Warn("slack: request refused", "err", err, "remote", r.RemoteAddr)
+		http.Error(w, "forbidden", http.StatusUnauthorized)
 		return nil, false
 	}
-	if len(body) > maxBody {
-		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+	body, code := readBody(r)
+	if code != http.StatusOK {
+		http.Error(w, http.StatusText(code), code)
 		return nil, false
 	}
-	if err := verify(r.Header, body, s.cfg.SigningSecret); err != nil {
+	if err := ensure(&sv, body); err != nil {
 		s.log.Warn("slack: request refused", "err", err, "remote", r.RemoteAddr)
 		http.Error(w, "forbidden", http.StatusUnauthorized)
 		return nil, false
@@ -113,13 +119,26 @@ func (s *Slack) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) 
 	return body, true
 }
 
-// verify checks X-Slack-Signature and refuses timestamps older than five
-// minutes (slack.NewSecretsVerifier), against replays.
-func verify(h http.Header, body []byte, secret string) error {
-	sv, err := slack.NewSecretsVerifier(h, secret)
-	if err != nil {
-		return errors.Join(bot.ErrForbidden, err)
+// readBody reads at most maxBody bytes, refusing a larger Content-Length
+// before reading; it returns the status to refuse with.
+func readBody(r *http.Request) ([]byte, int) {
+	if r.ContentLength > maxBody {
+		return nil, http.StatusRequestEntityTooLarge
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	switch {
+	case err != nil:
+		return nil, http.StatusBadRequest
+	case len(body) > maxBody:
+		return nil, http.StatusRequestEntityTooLarge
+	}
+	return body, http.StatusOK
+}
+
+// ensure checks X-Slack-Signature over body with a verifier made from the
+// headers (slack.NewSecretsVerifier, which refuses timestamps older than
+// five minutes, against replays).
+func ensure(sv *slack.SecretsVerifier, body []byte) error {
 	if _, err := sv.Write(body); err != nil {
 		return errors.Join(bot.ErrForbidden, err)
 	}

@@ -209,7 +209,9 @@ func parentBlocks(v view, now time.Time) []slack.Block {
 	return blocks
 }
 
-// parentText is the notification fallback of a parent message.
+// parentText is the notification fallback of a parent message. Slack reads
+// it as mrkdwn too: the client's name is escaped as in the blocks, or a
+// visitor named "<!channel>" would ping the agents channel.
 func parentText(v view) string {
-	return fmt.Sprintf("Handoff #%d: %s on %s (%s)", v.h.ID, v.client, channelName(v.h.Channel), v.h.Status)
+	return fmt.Sprintf("Handoff #%d: %s on %s (%s)", v.h.ID, escape(v.client), channelName(v.h.Channel), v.h.Status)
 }

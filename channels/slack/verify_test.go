@@ -58,3 +58,30 @@ func TestURLVerification(t *testing.T) {
 		t.Errorf("status %d body %q", resp.StatusCode, got)
 	}
 }
+
+// Bodies are capped to what Slack sends: an unsigned flood is refused on
+// its headers, a signed one over the cap on its size, and the longest
+// message Slack allows (40,000 characters) still gets through.
+func TestRequestSizeCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	flood := []byte(`{"x":"` + strings.Repeat("a", 1<<20) + `"}`)
+	longest := eventBody("EvL", dmEvent("USTAFF", "D1", strings.Repeat("€", 40000), "1710000040.000100", ""))
+	tests := []struct {
+		name string
+		body []byte
+		hdr  http.Header
+		want int
+	}{
+		{"unsigned 1 MB", flood, http.Header{}, http.StatusUnauthorized},
+		{"signed 1 MB", flood, sign(testSecret, time.Now(), flood), http.StatusRequestEntityTooLarge},
+		{"signed longest message", longest, sign(testSecret, time.Now(), longest), http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := e.post(e.events.URL, "application/json", tt.body, tt.hdr); got != tt.want {
+				t.Errorf("status %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -33,8 +33,12 @@ const MaxTextLen = 4096
 // maxCallbackData is Telegram's limit on callback_data, in bytes.
 const maxCallbackData = 64
 
-// maxBody is the largest webhook body accepted.
-const maxBody = 1 << 20
+// maxBody is the largest webhook body accepted (413 beyond, before the
+// body is read when its Content-Length says so). An update carries at most
+// a 4,096-character text (24 KB even with every character \u-escaped in
+// the JSON) with its entities, and the message it replies to with its own:
+// well under 128 KB.
+const maxBody = 128 << 10
 
 var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 

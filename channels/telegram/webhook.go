@@ -34,7 +34,7 @@ func (c *Channel) SetWebhook(ctx context.Context, url string) error {
 
 // WebhookHandler serves Telegram's webhook deliveries. It answers 403 when
 // the secret header is missing or wrong (and whenever no secret is
-// configured), 413 for bodies over 1 MB, 400 for malformed JSON, 500 when h
+// configured), 413 for bodies over 128 KB, 400 for malformed JSON, 500 when h
 // failed (Telegram redelivers) and 200 otherwise, duplicates included.
 func (c *Channel) WebhookHandler(h bot.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,15 +49,9 @@ func (c *Channel) WebhookHandler(h bot.Handler) http.Handler {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "read error", http.StatusBadRequest)
+		body, code := readBody(w, r)
+		if code != http.StatusOK {
+			http.Error(w, http.StatusText(code), code)
 			return
 		}
 		var u tgbotapi.Update
@@ -72,4 +66,21 @@ func (c *Channel) WebhookHandler(h bot.Handler) http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// readBody reads a delivery of at most maxBody bytes, refusing a larger
+// Content-Length before reading; it returns the status to refuse with.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int) {
+	if r.ContentLength > maxBody {
+		return nil, http.StatusRequestEntityTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, http.StatusRequestEntityTooLarge
+	case err != nil:
+		return nil, http.StatusBadRequest
+	}
+	return body, http.StatusOK
 }

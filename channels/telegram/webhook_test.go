@@ -3,6 +3,7 @@ package telegram
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,6 +91,8 @@ func TestWebhookRefusals(t *testing.T) {
 		{"secret prefix", nil, "POST", "s3cret", valid, nil, 403, false},
 		{"no secret configured", func(c *Config) { c.WebhookSecret = "" }, "POST", "", valid, nil, 403, false},
 		{"oversized body", nil, "POST", "s3cret_hook-value", `{"update_id":1,"x":"` + strings.Repeat("a", 1<<20) + `"}`, nil, 413, false},
+		{"just over the cap", nil, "POST", "s3cret_hook-value", `{"update_id":1,"x":"` + strings.Repeat("a", maxBody-20) + `"}`, nil, 413, false},
+		{"largest real update", nil, "POST", "s3cret_hook-value", largestUpdate(), nil, 200, true},
 		{"malformed json", nil, "POST", "s3cret_hook-value", `{"update_id":`, nil, 400, false},
 		{"wrong method", nil, "GET", "s3cret_hook-value", "", nil, 405, false},
 		{"handler fails: redeliver", nil, "POST", "s3cret_hook-value", valid, []error{errors.New("disk full")}, 500, true},
@@ -119,4 +122,21 @@ func TestWebhookRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// largestUpdate is about the biggest update Telegram sends: a reply to a
+// message, both 4,096 UTF-16 units of emoji \u-escaped in the JSON, each
+// with 100 entities.
+func largestUpdate() string {
+	text := strings.Repeat(`\ud83d\ude00`, MaxTextLen/2)
+	var ents []string
+	for i := range 100 {
+		ents = append(ents, fmt.Sprintf(`{"type":"text_link","offset":%d,"length":2,"url":"https://example.com/a/rather/long/path/%d"}`, 2*i, i))
+	}
+	msg := func(id int, extra string) string {
+		return fmt.Sprintf(`{"message_id":%d,"date":1,"chat":{"id":1,"type":"private","first_name":"Ana"},`+
+			`"from":{"id":1,"is_bot":false,"first_name":"Ana","language_code":"es"},"text":"%s","entities":[%s]%s}`,
+			id, text, strings.Join(ents, ","), extra)
+	}
+	return `{"update_id":1,"message":` + msg(2, `,"reply_to_message":`+msg(1, "")) + `}`
 }

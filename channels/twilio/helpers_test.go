@@ -99,7 +99,7 @@ type env struct {
 
 // newEnv builds both channels against a fresh fake, logging at debug level
 // into a buffer the tests inspect.
-func newEnv(t *testing.T, mod ...func(*Config)) *env {
+func newEnv(t testing.TB, mod ...func(*Config)) *env {
 	t.Helper()
 	fake := twiliofake.New(testSID, testToken)
 	t.Cleanup(fake.Close)

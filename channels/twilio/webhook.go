@@ -9,11 +9,7 @@ import (
 	"strings"
 
 	"github.com/hexfit/supportbot/bot"
-	"github.com/twilio/twilio-go/client"
 )
-
-// MaxBodyBytes is the largest webhook request accepted (413 beyond).
-const MaxBodyBytes = 1 << 20
 
 // EmptyTwiML is the webhook's answer: nothing to say now, replies follow
 // through the REST API.
@@ -30,46 +26,35 @@ var (
 // Webhook returns the http.Handler to mount at WebhookPath. It accepts only
 // POSTs signed by Twilio (X-Twilio-Signature over WebhookURL and the form;
 // anything else is 403 and h is not called), refuses bodies over
-// MaxBodyBytes (413), and answers EmptyTwiML once h has committed the
-// message. SMS opt-out keywords (STOP…, and START/YES/UNSTOP while opted
-// out) are recorded in the Store and not passed to h. If h fails (other than
-// bot.ErrDuplicate) the answer is 500 so that Twilio may redeliver. Status
-// callbacks sent to this URL are logged and acknowledged.
+// MaxBodyBytes or with more than MaxParams parameters (413), and answers
+// EmptyTwiML once h has committed the message. The cheap checks (method,
+// signature header, size, parameter count) come before parsing and
+// hashing, so a flood of forged requests costs little. SMS opt-out keywords
+// (STOP…, and START/YES/UNSTOP while opted out) are recorded in the Store
+// and not passed to h. If h fails (other than bot.ErrDuplicate) the answer
+// is 500 so that Twilio may redeliver. Status callbacks sent to this URL
+// are logged and acknowledged.
 func (t *Twilio) Webhook(h bot.Handler) http.Handler {
-	return &webhook{t: t, h: h, v: client.NewRequestValidator(t.authToken)}
+	return &webhook{t: t, h: h, key: []byte(t.authToken)}
 }
 
 type webhook struct {
-	t *Twilio
-	h bot.Handler
-	v client.RequestValidator
+	t   *Twilio
+	h   bot.Handler
+	key []byte // the auth token, the HMAC key
 }
 
 func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	log := w.t.log
 	if r.Method != http.MethodPost {
 		rw.Header().Set("Allow", http.MethodPost)
 		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			log.WarnContext(r.Context(), "twilio webhook: body too large", "limit", MaxBodyBytes)
-			http.Error(rw, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(rw, "cannot read body", http.StatusBadRequest)
-		return
+	form, code := w.verified(rw, r)
+	if code == http.StatusOK {
+		code = w.handle(r, form)
 	}
-	form, ok := w.verify(r, body)
-	if !ok {
-		log.WarnContext(r.Context(), "twilio webhook: missing or invalid signature", "remote", r.RemoteAddr)
-		http.Error(rw, "forbidden", http.StatusForbidden)
-		return
-	}
-	if code := w.handle(r, form); code != http.StatusOK {
+	if code != http.StatusOK {
 		http.Error(rw, http.StatusText(code), code)
 		return
 	}
@@ -77,27 +62,42 @@ func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(rw, EmptyTwiML)
 }
 
-// verify checks X-Twilio-Signature: HMAC-SHA1 with the auth token over the
-// configured public URL (plus the request's query string) and the sorted
-// form parameters.
-func (w *webhook) verify(r *http.Request, body []byte) (url.Values, bool) {
+// verified reads and checks a delivery, cheapest checks first, and
+// returns its form or the status to refuse it with.
+func (w *webhook) verified(rw http.ResponseWriter, r *http.Request) (url.Values, int) {
+	ctx, log := r.Context(), w.t.log
 	sig := r.Header.Get("X-Twilio-Signature")
-	if sig == "" {
-		return nil, false
+	if len(sig) != sigLen {
+		log.WarnContext(ctx, "twilio webhook: missing or malformed signature", "remote", r.RemoteAddr)
+		return nil, http.StatusForbidden
 	}
-	form, err := url.ParseQuery(string(body))
+	if r.ContentLength > MaxBodyBytes {
+		log.WarnContext(ctx, "twilio webhook: body too large", "limit", MaxBodyBytes)
+		return nil, http.StatusRequestEntityTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, MaxBodyBytes))
 	if err != nil {
-		return nil, false
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			log.WarnContext(ctx, "twilio webhook: body too large", "limit", MaxBodyBytes)
+			return nil, http.StatusRequestEntityTooLarge
+		}
+		return nil, http.StatusBadRequest
 	}
-	params := make(map[string]string, len(form))
-	for k, v := range form {
-		params[k] = v[0]
+	form, err := parseForm(body)
+	if errors.Is(err, errTooManyParams) {
+		log.WarnContext(ctx, "twilio webhook: too many parameters", "limit", MaxParams)
+		return nil, http.StatusRequestEntityTooLarge
 	}
 	u := w.t.WebhookURL()
 	if r.URL.RawQuery != "" {
 		u += "?" + r.URL.RawQuery
 	}
-	return form, w.v.Validate(u, params, sig)
+	if err != nil || !validSignature(w.key, u, form, sig) {
+		log.WarnContext(ctx, "twilio webhook: invalid signature", "remote", r.RemoteAddr)
+		return nil, http.StatusForbidden
+	}
+	return cleanForm(form), http.StatusOK
 }
 
 // handle processes a verified delivery and returns the HTTP status to answer.

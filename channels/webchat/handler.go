@@ -1,6 +1,7 @@
 package webchat
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -232,9 +233,15 @@ func visible(kind string) bool {
 	return false
 }
 
+// streamWriteGrace bounds each write to an event stream: the server's
+// WriteTimeout is lifted for streams, but a client that stops reading is
+// still cut off.
+const streamWriteGrace = 10 * time.Second
+
 // events is the SSE stream: every visible entry after the last id the
 // widget has (Last-Event-ID on automatic reconnects, ?after= on a reload),
-// then new ones as they are committed.
+// then new ones as they are committed. Past the caps on open streams (per
+// visitor, in all) it answers 429.
 func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 	if !c.checkOrigin(w, r) {
 		fail(w, http.StatusForbidden, "origin")
@@ -250,7 +257,19 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 	if id, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && id > after {
 		after = id
 	}
+	wake, unsubscribe, ok := c.hub.subscribe(visitor)
+	if !ok {
+		c.log.Warn("webchat: event stream refused: too many open")
+		w.Header().Set("Retry-After", "10")
+		fail(w, http.StatusTooManyRequests, "too_many_streams")
+		return
+	}
+	defer unsubscribe()
 	rc := http.NewResponseController(w)
+	// The server's read and write timeouts are for requests; a stream
+	// lives on (the read deadline would cancel its context).
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteGrace))
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -260,43 +279,20 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = rc.Flush()
+	c.stream(r.Context(), w, rc, visitor, after, wake)
+}
 
-	wake, unsubscribe := c.hub.subscribe(visitor)
-	defer unsubscribe()
+// stream sends the visitor's new entries whenever woken, and a keep-alive
+// on every heartbeat, until the client goes or the channel closes.
+func (c *Channel) stream(ctx context.Context, w http.ResponseWriter, rc *http.ResponseController, visitor string, after int64, wake <-chan struct{}) {
 	tk := time.NewTicker(c.cfg.Heartbeat)
 	defer tk.Stop()
-	ctx := r.Context()
 	var convID int64
 	for {
-		if convID == 0 {
-			conv, err := c.cfg.Store.Conversation(ctx, Name, visitor)
-			switch {
-			case err == nil:
-				convID = conv.ID
-			case errors.Is(err, bot.ErrNotFound):
-			default:
-				c.log.Warn("webchat: load conversation", "err", err)
-				return // the widget reconnects
-			}
-		}
-		for convID != 0 {
-			es, err := c.cfg.Store.Transcript(ctx, convID, after, 100)
-			if err != nil {
-				c.log.Warn("webchat: read transcript", "err", err)
-				return
-			}
-			for _, e := range es {
-				after = e.ID
-				if !visible(e.Kind) {
-					continue
-				}
-				if err := writeEvent(w, e); err != nil {
-					return
-				}
-			}
-			if len(es) < 100 {
-				break
-			}
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteGrace))
+		var ok bool
+		if convID, after, ok = c.sendNew(ctx, w, visitor, convID, after); !ok {
+			return
 		}
 		if err := rc.Flush(); err != nil {
 			return
@@ -308,9 +304,47 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-wake:
 		case <-tk.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(streamWriteGrace))
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return
 			}
+		}
+	}
+}
+
+// sendNew writes the visible entries after the given id, finding the
+// visitor's conversation first if need be; false: end the stream (the
+// widget reconnects).
+func (c *Channel) sendNew(ctx context.Context, w http.ResponseWriter, visitor string, convID, after int64) (int64, int64, bool) {
+	if convID == 0 {
+		conv, err := c.cfg.Store.Conversation(ctx, Name, visitor)
+		switch {
+		case err == nil:
+			convID = conv.ID
+		case errors.Is(err, bot.ErrNotFound):
+			return 0, after, true
+		default:
+			c.log.Warn("webchat: load conversation", "err", err)
+			return 0, after, false
+		}
+	}
+	for {
+		es, err := c.cfg.Store.Transcript(ctx, convID, after, 100)
+		if err != nil {
+			c.log.Warn("webchat: read transcript", "err", err)
+			return convID, after, false
+		}
+		for _, e := range es {
+			after = e.ID
+			if !visible(e.Kind) {
+				continue
+			}
+			if err := writeEvent(w, e); err != nil {
+				return convID, after, false
+			}
+		}
+		if len(es) < 100 {
+			return convID, after, true
 		}
 	}
 }

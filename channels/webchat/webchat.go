@@ -51,7 +51,12 @@ type Config struct {
 	// Heartbeat is how often an idle stream gets a keep-alive and re-reads
 	// the transcript, catching replies queued by another process (default 15s).
 	Heartbeat time.Duration
-	Logger    *slog.Logger
+	// VisitorStreams and MaxStreams cap the open event streams of one
+	// visitor (a few tabs; default 4) and of the whole process (default
+	// 1000); a stream past either cap is refused with 429.
+	VisitorStreams int
+	MaxStreams     int
+	Logger         *slog.Logger
 }
 
 // Channel is the web chat bot.Channel and its HTTP endpoints.
@@ -92,6 +97,12 @@ func New(cfg Config) (*Channel, error) {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
+	if cfg.VisitorStreams <= 0 {
+		cfg.VisitorStreams = 4
+	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = 1000
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -106,7 +117,7 @@ func New(cfg Config) (*Channel, error) {
 	return &Channel{
 		cfg:      cfg,
 		origins:  origins,
-		hub:      newHub(),
+		hub:      newHub(cfg.VisitorStreams, cfg.MaxStreams),
 		visitors: newLimiters(cfg.Rate, cfg.Burst),
 		sessions: newLimiters(cfg.SessionRate, cfg.SessionBurst),
 		log:      cfg.Logger,
@@ -131,16 +142,19 @@ func (c *Channel) Send(_ context.Context, o bot.Outbound) (string, error) {
 	return "webchat-" + strconv.FormatInt(o.ID, 10), nil
 }
 
-// hub tracks the open streams of each visitor.
+// hub tracks the open streams of each visitor, within the caps.
 type hub struct {
-	mu     sync.Mutex
-	subs   map[string]map[chan struct{}]struct{}
-	done   chan struct{} // closed by Close: every stream ends
-	closed bool
+	mu         sync.Mutex
+	subs       map[string]map[chan struct{}]struct{}
+	total      int
+	perVisitor int           // cap per visitor
+	max        int           // cap in all
+	done       chan struct{} // closed by Close: every stream ends
+	closed     bool
 }
 
-func newHub() *hub {
-	return &hub{subs: map[string]map[chan struct{}]struct{}{}, done: make(chan struct{})}
+func newHub(perVisitor, max int) *hub {
+	return &hub{subs: map[string]map[chan struct{}]struct{}{}, perVisitor: perVisitor, max: max, done: make(chan struct{})}
 }
 
 // Close ends every open stream (the widgets reconnect to the next server).
@@ -155,23 +169,30 @@ func (c *Channel) Close() {
 	}
 }
 
-// subscribe registers a stream; the returned func unregisters it.
-func (h *hub) subscribe(visitor string) (chan struct{}, func()) {
+// subscribe registers a stream; the returned func unregisters it. It
+// returns false, registering nothing, when the visitor or the process
+// has as many streams open as allowed.
+func (h *hub) subscribe(visitor string) (chan struct{}, func(), bool) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.total >= h.max || len(h.subs[visitor]) >= h.perVisitor {
+		return nil, nil, false
+	}
 	if h.subs[visitor] == nil {
 		h.subs[visitor] = map[chan struct{}]struct{}{}
 	}
 	h.subs[visitor][ch] = struct{}{}
+	h.total++
 	return ch, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		delete(h.subs[visitor], ch)
+		h.total--
 		if len(h.subs[visitor]) == 0 {
 			delete(h.subs, visitor)
 		}
-	}
+	}, true
 }
 
 // wake tells every stream of a visitor to read the transcript; never blocks.

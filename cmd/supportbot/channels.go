@@ -28,6 +28,7 @@ type channelDeps struct {
 	reload  func(context.Context) error // content reload for the dashboard
 	kb      bot.Knowledge               // the live knowledge base, for the desks
 	desk    bot.DeskRedactor            // Slack copies an erasure replaces (nil: none)
+	limits  httpLimits                  // the web chat's stream caps
 }
 
 // route is a webhook endpoint; it needs the engine to hand messages to.

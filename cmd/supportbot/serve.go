@@ -17,9 +17,6 @@ import (
 	"github.com/hexfit/supportbot/intents"
 )
 
-// maxBody is the largest webhook body accepted; larger ones get 413.
-const maxBody = 1 << 20
-
 func runServe(ctx context.Context, args []string, e env) error {
 	var (
 		c contentFlags
@@ -57,6 +54,10 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	limits, err := readHTTPLimits(e)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	live, err := newLiveContent(func() (*content.KB, *intents.Matcher, error) {
 		kb, m, err := c.loadMatcher(e)
@@ -80,7 +81,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 
 	// HTTP clients for the platforms: one per process, with timeouts.
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: platformTransport()}
-	set, err := buildChannels(ctx, e, channelDeps{store: st, log: log, http: hc, dataDir: dataDir, reload: live.Reload, kb: live})
+	set, err := buildChannels(ctx, e, channelDeps{store: st, log: log, http: hc, dataDir: dataDir, reload: live.Reload, kb: live, limits: limits})
 	for _, c := range set.closers {
 		defer c() // after the loops below stopped: flushes queued agent-side work
 	}
@@ -143,7 +144,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		}
 		mm := http.NewServeMux()
 		mm.Handle("GET /metrics", obs.Handler())
-		metricsSrv := &http.Server{Handler: mm, ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv := newHTTPServer(mm, limits)
 		go func() { _ = metricsSrv.Serve(mln) }()
 		defer metricsSrv.Close()
 	}
@@ -155,7 +156,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: limitBody(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux, limits)
 	if set.web != nil {
 		// Open event streams would otherwise hold Shutdown until its deadline.
 		srv.RegisterOnShutdown(func() { set.web.Close() })
@@ -218,19 +219,6 @@ func runServe(ctx context.Context, args []string, e env) error {
 	cancel()
 	wg.Wait()
 	return runErr
-}
-
-// limitBody refuses bodies over maxBody with 413 before any handler reads
-// them; handlers also read through http.MaxBytesReader.
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBody {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		next.ServeHTTP(w, r)
-	})
 }
 
 // maxIdlePerPlatform is how many idle connections to one platform API the

@@ -388,6 +388,10 @@ func TestServeProtectionFlagErrors(t *testing.T) {
 		{"burst env not a number", map[string]string{"SUPPORTBOT_RATE_BURST": "many"}, nil},
 		{"no burst", nil, []string{"--rate-burst", "0"}},
 		{"drain env not a duration", map[string]string{"SUPPORTBOT_DRAIN": "soon"}, nil},
+		{"read timeout not a duration", map[string]string{"SUPPORTBOT_HTTP_READ_TIMEOUT": "soon"}, nil},
+		{"idle timeout zero", map[string]string{"SUPPORTBOT_HTTP_IDLE_TIMEOUT": "0s"}, nil},
+		{"visitor streams not a number", map[string]string{"SUPPORTBOT_WEBCHAT_VISITOR_STREAMS": "many"}, nil},
+		{"no streams", map[string]string{"SUPPORTBOT_WEBCHAT_STREAMS": "0"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

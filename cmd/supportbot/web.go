@@ -32,7 +32,8 @@ func buildWeb(e env, d channelDeps, dataDir string, reload func(context.Context)
 	}
 	if v := e.getenv("SUPPORTBOT_WEBCHAT"); v != "off" && v != "false" && v != "0" {
 		ch, err = webchat.New(webchat.Config{Store: d.store, Secret: derive(secret, "webchat"),
-			Origins: splitList(e.getenv("SUPPORTBOT_WEBCHAT_ORIGINS")), Logger: d.log})
+			Origins: splitList(e.getenv("SUPPORTBOT_WEBCHAT_ORIGINS")), Logger: d.log,
+			VisitorStreams: d.limits.visitorStreams, MaxStreams: d.limits.streams})
 		if err != nil {
 			return nil, nil, err
 		}
