@@ -86,11 +86,6 @@ func (m *Matcher) calibrate(vecs [][]entry, samples []sample) {
 	m.temp = bestT
 
 	// None threshold: candidates are the observed best in-scope scores.
-	type obs struct {
-		score float64
-		inOK  bool // in scope and answered right
-		isOut bool // a none phrase the none class does not catch
-	}
 	var os []obs
 	for i, s := range all {
 		b := m.bestInScope(s)
@@ -123,6 +118,36 @@ func (m *Matcher) calibrate(vecs [][]entry, samples []sample) {
 			bestCost, thr = cost, o.score+1e-9
 		}
 	}
-	m.minSim = thr
+	m.minSim = math.Max(thr, noneFloor(os))
 	m.clarify = clarifyRatio
+}
+
+// obs is one leave-one-out phrase's best in-scope score and outcome.
+type obs struct {
+	score float64
+	inOK  bool // in scope and answered right
+	isOut bool // a none phrase the none class does not catch
+}
+
+// floorQuantile is the share of right in-scope answers the none floor may
+// refuse.
+const floorQuantile = 0.01
+
+// noneFloor is the score under which almost no right answer falls: a
+// message that far from every phrase (gibberish, "qwerty") is not
+// understood even when the out-of-scope examples are no closer. The cost
+// fit alone can put the threshold at zero once the out-of-scope examples
+// catch their own kind.
+func noneFloor(os []obs) float64 {
+	var ok []float64
+	for _, o := range os {
+		if o.inOK {
+			ok = append(ok, o.score)
+		}
+	}
+	if len(ok) == 0 {
+		return 0
+	}
+	sort.Float64s(ok)
+	return ok[int(floorQuantile*float64(len(ok)))]
 }

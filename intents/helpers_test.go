@@ -28,7 +28,7 @@ func realConfig(t testing.TB) Config {
 			kbErr = err
 			return
 		}
-		kbConfig = configOf(kb)
+		kbConfig = ConfigOf(kb)
 	})
 	if kbErr != nil {
 		t.Fatalf("load content: %v", kbErr)

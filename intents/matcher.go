@@ -141,9 +141,10 @@ type Source interface {
 }
 
 // FromSource builds the matcher of a knowledge base.
-func FromSource(src Source) (*Matcher, error) { return New(configOf(src)) }
+func FromSource(src Source) (*Matcher, error) { return New(ConfigOf(src)) }
 
-func configOf(src Source) Config {
+// ConfigOf is what a matcher learns from a knowledge base.
+func ConfigOf(src Source) Config {
 	cfg := Config{Examples: src.Examples(), Docs: src.Docs(), Langs: src.Langs(), FunctionWords: map[bot.Lang][]string{},
 		Synonyms: src.Synonyms(), Shorthand: src.Shorthand()}
 	for _, l := range cfg.Langs {

@@ -87,7 +87,11 @@ func (m *Metrics) Matched(_ string, mt bot.Match) {
 	if len(mt.Ranked) > 0 {
 		conf = mt.Ranked[0].Confidence
 	}
-	m.matched.WithLabelValues(string(mt.Top()), string(mt.Verdict), string(mt.Lang)).Inc()
+	intent := string(mt.Top())
+	if intent == "" {
+		intent = "none" // the label of a message nothing matched
+	}
+	m.matched.WithLabelValues(intent, string(mt.Verdict), string(mt.Lang)).Inc()
 	m.confidence.WithLabelValues(string(mt.Verdict)).Observe(conf)
 }
 

@@ -89,3 +89,30 @@ func TestDataCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// Another company's help center, in other languages with other intents,
+// is served from a folder with no code change.
+func TestChatServesAnotherHelpCenter(t *testing.T) {
+	vars := map[string]string{"SUPPORTBOT_DATA_DIR": t.TempDir(), "SUPPORTBOT_CONTENT_DIR": "../../content/testdata/bookshop"}
+	tests := []struct {
+		chat, text string
+		want       []string
+	}{
+		{"pt", "oi, cadê a minha encomenda? já faz 10 dias", []string{"rastreio", "Meus pedidos"}},
+		{"en", "my card keeps getting declined at checkout", []string{"3-D Secure", "Did this answer"}},
+		{"pt2", "olá", []string{"Estante"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.chat, func(t *testing.T) {
+			code, out, errOut := runCmd(t, tt.text+"\n", vars, "chat", "--chat", tt.chat)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Fatalf("reply lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

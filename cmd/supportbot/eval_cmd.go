@@ -17,6 +17,7 @@ func runEval(_ context.Context, args []string, e env) error {
 	file := fs.String("file", "", "labelled JSON lines: {\"text\",\"intent\",\"lang\"} (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text report")
 	min := fs.Float64("min-accuracy", 0, "exit with status 1 when accuracy is below this fraction (e.g. 0.95)")
+	zero := fs.Bool("zero-shot", false, "leave-one-intent-out: each answer intent scored without its phrases, from its article text")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
@@ -33,6 +34,9 @@ func runEval(_ context.Context, args []string, e env) error {
 	cases, err := intents.ReadCases(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *file, err)
+	}
+	if *zero {
+		return zeroShot(c, e, cases, *asJSON, *min)
 	}
 	_, m, err := c.loadMatcher(e)
 	if err != nil {
@@ -51,6 +55,32 @@ func runEval(_ context.Context, args []string, e env) error {
 	}
 	if rep.Accuracy < *min {
 		return fmt.Errorf("accuracy %.4f is below the minimum %.4f", rep.Accuracy, *min)
+	}
+	return nil
+}
+
+// zeroShot prints the leave-one-intent-out table; min applies to the mean
+// recall.
+func zeroShot(c contentFlags, e env, cases []intents.Case, asJSON bool, min float64) error {
+	kb, err := c.loadKB(e)
+	if err != nil {
+		return err
+	}
+	z, err := intents.EvaluateZeroShot(intents.ConfigOf(kb), cases)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(z); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	} else if err := z.WriteText(e.stdout); err != nil {
+		return err
+	}
+	if z.MeanRecall < min {
+		return fmt.Errorf("zero-shot mean recall %.4f is below the minimum %.4f", z.MeanRecall, min)
 	}
 	return nil
 }
