@@ -106,10 +106,29 @@ func TestNoThenNextThenHuman(t *testing.T) {
 	}
 }
 
+// clarifying answers text with a clarify verdict between two intents and
+// hands everything else to the real matcher: how the engine asks does not
+// depend on which messages the model finds ambiguous.
+type clarifying struct {
+	bot.Matcher
+	text string
+	a, b bot.Intent
+}
+
+func (c clarifying) Match(text string, h bot.MatchHints) bot.Match {
+	m := c.Matcher.Match(text, h)
+	if text == c.text {
+		m.Verdict, m.Ranked = bot.VerdictClarify, []bot.Scored{{Intent: c.a, Confidence: 0.45}, {Intent: c.b, Confidence: 0.4}}
+	}
+	return m
+}
+
 func TestClarify(t *testing.T) {
 	for _, p := range langs {
 		t.Run(string(p.l), func(t *testing.T) {
-			h := newHarness(t, chatCaps)
+			h := newHarness(t, chatCaps, func(cfg *bot.Config, _ *bot.DispatcherConfig) {
+				cfg.Matcher = clarifying{Matcher: cfg.Matcher, text: p.code, a: "code_rejected", b: "code_not_received"}
+			})
 			a, _ := h.kb.Answer(bot.Intent("code_rejected"), p.l, bot.Client)
 			b, _ := h.kb.Answer(bot.Intent("code_not_received"), p.l, bot.Client)
 			r := expect(t, h.say("c", p.code), a.Title, b.Title)

@@ -52,9 +52,11 @@ func (m *Matcher) scores(q []entry, exclude int, sims []float32, out []float64) 
 		sims[i] = 0
 	}
 	var cent [32]float64
-	cs := cent[:nc]
-	if nc > len(cent) {
+	var cs []float64
+	if nc > len(cent) { // a large knowledge base: slicing the array would panic
 		cs = make([]float64, nc)
+	} else {
+		cs = cent[:nc]
 	}
 	for _, e := range q {
 		w := float32(e.w)
@@ -89,9 +91,11 @@ func (m *Matcher) scores(q []entry, exclude int, sims []float32, out []float64) 
 	// top-k nearest examples per class
 	k := m.opt.k
 	var topBuf [32 * 8]float64
-	top := topBuf[:nc*k]
+	var top []float64
 	if nc*k > len(topBuf) {
 		top = make([]float64, nc*k)
+	} else {
+		top = topBuf[:nc*k]
 	}
 	for i := range top {
 		top[i] = -1
