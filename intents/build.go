@@ -299,7 +299,6 @@ func (m *Matcher) learnWords(wordUse map[string][2]int) {
 // of the nearest-sample search and the class sums.
 func (m *Matcher) index(feats [][]feature, df []float64) [][]entry {
 	nc, nf := len(m.classes), len(df)
-	m.sums = make([]float32, nf*nc)
 	m.clsN = make([]int, nc)
 	vecs := make([][]entry, len(feats))
 	m.postAt = make([]int32, nf+1)
@@ -314,13 +313,11 @@ func (m *Matcher) index(feats [][]feature, df []float64) [][]entry {
 		}
 		v = normalized(v, 0)
 		vecs[i] = v
-		c, w := int(m.exCls[i]), m.exW[i]
-		m.clsN[c]++
+		m.clsN[m.exCls[i]]++
 		for _, e := range v {
 			if df[e.id] <= maxDF {
 				m.postAt[e.id+1]++
 			}
-			m.sums[int(e.id)*nc+c] += float32(w * e.w)
 		}
 	}
 	for f := 0; f < nf; f++ {
@@ -340,15 +337,57 @@ func (m *Matcher) index(feats [][]feature, df []float64) [][]entry {
 			fill[e.id]++
 		}
 	}
-	m.cnorm = make([]float64, nc)
-	for f := 0; f < nf; f++ {
-		for c := 0; c < nc; c++ {
-			s := float64(m.sums[f*nc+c])
-			m.cnorm[c] += s * s
-		}
+	m.classSums(vecs, nf)
+	return vecs
+}
+
+// classSums builds the class sum vectors, sparse and feature-major (the
+// classes whose samples hold feature f are sumC[sumAt[f]:sumAt[f+1]], with
+// sums sumW), and their norms. A dense features × classes matrix would
+// grow with the product: hundreds of MB at 150 intents.
+func (m *Matcher) classSums(vecs [][]entry, nf int) {
+	nc := len(m.classes)
+	byClass := make([][]int, nc)
+	for i := range vecs {
+		byClass[m.exCls[i]] = append(byClass[m.exCls[i]], i)
 	}
-	for c := range m.cnorm {
+	type cell struct {
+		f int32
+		w float32
+	}
+	cells := make([][]cell, nc)
+	acc := make([]float32, nf) // one class's sum; weights are positive, so 0 means untouched
+	var touched []int32
+	m.sumAt = make([]int32, nf+1)
+	m.cnorm = make([]float64, nc)
+	for c, idx := range byClass {
+		touched = touched[:0]
+		for _, i := range idx {
+			for _, e := range vecs[i] {
+				if acc[e.id] == 0 {
+					touched = append(touched, e.id)
+				}
+				acc[e.id] += float32(m.exW[i] * e.w)
+			}
+		}
+		for _, f := range touched {
+			cells[c] = append(cells[c], cell{f, acc[f]})
+			m.sumAt[f+1]++
+			m.cnorm[c] += float64(acc[f]) * float64(acc[f])
+			acc[f] = 0
+		}
 		m.cnorm[c] = math.Sqrt(m.cnorm[c])
 	}
-	return vecs
+	for f := 0; f < nf; f++ {
+		m.sumAt[f+1] += m.sumAt[f]
+	}
+	m.sumC = make([]int32, m.sumAt[nf])
+	m.sumW = make([]float32, m.sumAt[nf])
+	fill := append([]int32(nil), m.sumAt[:nf]...)
+	for c, cs := range cells {
+		for _, x := range cs {
+			m.sumC[fill[x.f]], m.sumW[fill[x.f]] = int32(c), x.w
+			fill[x.f]++
+		}
+	}
 }

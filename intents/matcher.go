@@ -47,10 +47,13 @@ type Matcher struct {
 	maxIDF float64
 	// postings in CSR form: the examples holding feature f are
 	// postEx[postAt[f]:postAt[f+1]], with weights postW.
-	postAt  []int32
-	postEx  []int32
-	postW   []float32
-	sums    []float32 // class sum vectors, feature-major: sums[f*nc+c]
+	postAt []int32
+	postEx []int32
+	postW  []float32
+	// class sum vectors, sparse and feature-major (classSums)
+	sumAt   []int32
+	sumC    []int32
+	sumW    []float32
 	cnorm   []float64 // ‖class sum‖
 	exCls   []int32
 	exW     []float64 // sample weights

@@ -65,9 +65,8 @@ func (m *Matcher) scores(q []entry, exclude int, sims []float32, out []float64) 
 		for j, x := range ex {
 			sims[x] += w * pw[j]
 		}
-		row := m.sums[int(e.id)*nc : int(e.id)*nc+nc]
-		for c, s := range row {
-			cs[c] += e.w * float64(s)
+		for j := m.sumAt[e.id]; j < m.sumAt[e.id+1]; j++ {
+			cs[m.sumC[j]] += e.w * float64(m.sumW[j])
 		}
 	}
 	for c := 0; c < nc; c++ {
