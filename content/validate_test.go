@@ -178,6 +178,9 @@ func TestValidateReportsFileAndLine(t *testing.T) {
 		{"topic not an answer", func(f fstest.MapFS) {
 			f["site.md"].Data = []byte("---\nproduct: Acme\nteam: T\nemail: e@x.test\nlanguages: pt, de, en\ntopics: hello\n---\n")
 		}, "site.md:6: topic \"hello\" is not an intent of kind answer"},
+		{"unknown words.md section", func(f fstest.MapFS) {
+			f["words.md"] = &fstest.MapFile{Data: []byte("# synonyms\nemail: mail\n# slang\nthx: thanks\nty: thank you\n")}
+		}, "words.md:3: unknown section \"slang\""},
 		{"duplicate phrase", func(f fstest.MapFS) {
 			f["articles/reset.en.md"].Data = []byte(art("reset", bot.AnswerIntent, "en") + "- Phrase reset en number 3\n")
 		}, "duplicate phrase (first on line"},

@@ -31,6 +31,10 @@ func loadWords(fsys fs.FS, ps *problems) Words {
 		d.body = append(d.body, bodyLine{text: ln, line: i + 1})
 	}
 	for _, s := range d.sections(ps) {
+		if s.name != "synonyms" && s.name != "shorthand" {
+			ps.add("words.md", s.line, "unknown section %q (want synonyms, shorthand)", s.name)
+			continue
+		}
 		for _, bl := range s.lines {
 			t := strings.TrimSpace(bl.text)
 			if t == "" {
@@ -42,13 +46,10 @@ func loadWords(fsys fs.FS, ps *problems) Words {
 				ps.add("words.md", bl.line, "broken line %q: want \"word: text\"", t)
 				continue
 			}
-			switch s.name {
-			case "synonyms":
+			if s.name == "synonyms" {
 				w.Synonyms[k] = append(w.Synonyms[k], list(v)...)
-			case "shorthand":
+			} else {
 				w.Shorthand[k] = v
-			default:
-				ps.add("words.md", s.line, "unknown section %q (want synonyms, shorthand)", s.name)
 			}
 		}
 	}

@@ -39,7 +39,7 @@ func runContent(_ context.Context, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "content OK: %d intents in %s, %d training phrases, %d articles, %d warning(s)\n",
+		fmt.Fprintf(e.stdout, "content OK: %d intents in %s, %d training phrases, %d article texts, %d warning(s)\n",
 			len(kb.Intents()), langList(kb), len(kb.Examples()), len(kb.Docs()), warns)
 		return nil
 	case "export":
